@@ -1,0 +1,88 @@
+//! Diesel's view of the tables in `migrations/`; a test checks it against the migrated database.
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        role -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        company -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        region -> Nullable<Text>,
+        skills -> Array<Text>,
+        available -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        account -> Text,
+        address -> Text,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_number_days (day) {
+        day -> Date,
+        last_seq -> Int4,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Int8,
+        number -> Text,
+        customer_id -> Int8,
+        ticket_type -> Text,
+        urgency -> Text,
+        urgency_rank -> Int2,
+        channel -> Text,
+        state -> Text,
+        title -> Text,
+        description -> Text,
+        desired_outcome -> Text,
+        product_model -> Text,
+        serial_number -> Nullable<Text>,
+        purchase_date -> Nullable<Date>,
+        order_number -> Nullable<Text>,
+        contact_name -> Text,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        address -> Nullable<Text>,
+        region -> Nullable<Text>,
+        assignee_id -> Nullable<Int8>,
+        version -> Int4,
+        reopen_count -> Int4,
+        first_response_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search_text -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        actor_id -> Nullable<Int8>,
+        kind -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        body -> Nullable<Text>,
+        internal -> Bool,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ticket_events -> users (actor_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, login_failures, ticket_number_days, tickets, ticket_events);

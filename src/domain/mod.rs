@@ -1,0 +1,15 @@
+//! Pure rules of the after-sales domain: no I/O here, so everything is unit-tested directly.
+
+pub mod account_form;
+pub mod ids;
+pub mod text_enum;
+pub mod ticket;
+pub mod ticket_form;
+pub mod user;
+pub mod validate;
+pub mod workflow;
+
+pub use ids::{EventId, TicketId, UserId};
+pub use ticket::{Channel, DesiredOutcome, TicketState, TicketType, Urgency};
+pub use user::Role;
+pub use workflow::{Action, Actor, Refusal};

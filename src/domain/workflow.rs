@@ -1,0 +1,256 @@
+//! The ticket state machine (DESIGN.md "States"): the one place that says which
+//! action may move a ticket from which state, and for whom. Everything else asks it.
+
+use super::TicketState::{self, *};
+
+/// Who is acting. The system acts for timers (auto-close).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Customer,
+    Agent,
+    Supervisor,
+    System,
+}
+
+impl Actor {
+    pub const ALL: [Actor; 4] = [Actor::Customer, Actor::Agent, Actor::Supervisor, Actor::System];
+
+    fn is_staff(self) -> bool {
+        match self {
+            Actor::Agent | Actor::Supervisor => true,
+            Actor::Customer | Actor::System => false,
+        }
+    }
+}
+
+impl From<super::Role> for Actor {
+    fn from(role: super::Role) -> Self {
+        match role {
+            super::Role::Customer => Actor::Customer,
+            super::Role::Agent => Actor::Agent,
+            super::Role::Supervisor => Actor::Supervisor,
+        }
+    }
+}
+
+/// What someone wants to do to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A staff member assigns an unassigned ticket to themselves.
+    Take,
+    /// A staff member gives the ticket to someone (else).
+    Reassign,
+    /// The assignee starts work.
+    Start,
+    /// A public reply from staff; the state does not change.
+    Reply,
+    /// The customer adds information; while awaiting the customer it answers the question.
+    AddInfo,
+    /// Staff ask the customer for information; the SLA clock pauses.
+    RequestInfo,
+    /// Staff give a solution.
+    Resolve,
+    /// The customer confirms the solution.
+    Confirm,
+    /// The customer rejects the solution: the ticket is reopened.
+    RejectFix,
+    /// No answer within the auto-close period.
+    AutoClose,
+    /// Withdrawal that takes effect at once (before work starts).
+    Withdraw,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Take,
+        Action::Reassign,
+        Action::Start,
+        Action::Reply,
+        Action::AddInfo,
+        Action::RequestInfo,
+        Action::Resolve,
+        Action::Confirm,
+        Action::RejectFix,
+        Action::AutoClose,
+        Action::Withdraw,
+    ];
+}
+
+/// Why an action was refused; each has a message for people (the i18n key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This kind of person may never do this.
+    NotYourRole,
+    /// The ticket is closed or withdrawn: nothing more happens to it.
+    Finished,
+    /// Somebody already has it.
+    AlreadyAssigned,
+    /// Work has started: withdrawing needs a request that the assignee answers.
+    NeedsWithdrawalRequest,
+    /// Not possible in the ticket's current state.
+    WrongState(TicketState),
+}
+
+impl Refusal {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Refusal::NotYourRole => "refusal-not-your-role",
+            Refusal::Finished => "refusal-finished",
+            Refusal::AlreadyAssigned => "refusal-already-assigned",
+            Refusal::NeedsWithdrawalRequest => "refusal-needs-withdrawal-request",
+            Refusal::WrongState(_) => "refusal-wrong-state",
+        }
+    }
+}
+
+/// The state after `action`, or why it is refused.
+pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<TicketState, Refusal> {
+    if let Closed | Withdrawn = state {
+        return Err(Refusal::Finished);
+    }
+    let staff = actor.is_staff();
+    let customer = actor == Actor::Customer;
+    match action {
+        Action::Take => {
+            require(staff)?;
+            match state {
+                Submitted => Ok(Assigned),
+                Assigned | InProgress | AwaitingCustomer | Resolved => Err(Refusal::AlreadyAssigned),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::Reassign => {
+            require(staff)?;
+            match state {
+                Submitted => Ok(Assigned),
+                Assigned | InProgress | AwaitingCustomer | Resolved => Ok(state),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::Start => {
+            require(staff)?;
+            only(state, Assigned, InProgress)
+        }
+        Action::Reply => {
+            require(staff)?;
+            match state {
+                Submitted | Assigned | InProgress | AwaitingCustomer | Resolved => Ok(state),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::AddInfo => {
+            require(customer)?;
+            match state {
+                AwaitingCustomer => Ok(InProgress),
+                Submitted | Assigned | InProgress | Resolved => Ok(state),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::RequestInfo => {
+            require(staff)?;
+            only(state, InProgress, AwaitingCustomer)
+        }
+        Action::Resolve => {
+            require(staff)?;
+            only(state, InProgress, Resolved)
+        }
+        Action::Confirm => {
+            require(customer)?;
+            only(state, Resolved, Closed)
+        }
+        Action::RejectFix => {
+            require(customer)?;
+            only(state, Resolved, InProgress)
+        }
+        Action::AutoClose => {
+            require(actor == Actor::System)?;
+            only(state, Resolved, Closed)
+        }
+        Action::Withdraw => {
+            require(customer || staff)?;
+            match state {
+                Submitted | Assigned => Ok(Withdrawn),
+                InProgress | AwaitingCustomer | Resolved => Err(Refusal::NeedsWithdrawalRequest),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+    }
+}
+
+fn require(allowed: bool) -> Result<(), Refusal> {
+    if allowed { Ok(()) } else { Err(Refusal::NotYourRole) }
+}
+
+fn only(state: TicketState, from: TicketState, to: TicketState) -> Result<TicketState, Refusal> {
+    if state == from { Ok(to) } else { Err(Refusal::WrongState(state)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use Actor::*;
+
+    /// Every allowed (state, action, actor) and its result; all else must be refused.
+    fn allowed() -> Vec<(TicketState, Action, Actor, TicketState)> {
+        let mut rows = Vec::new();
+        for who in [Agent, Supervisor] {
+            rows.push((Submitted, A::Take, who, Assigned));
+            rows.push((Submitted, A::Reassign, who, Assigned));
+            for s in [Assigned, InProgress, AwaitingCustomer, Resolved] {
+                rows.push((s, A::Reassign, who, s));
+            }
+            rows.push((Assigned, A::Start, who, InProgress));
+            for s in [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved] {
+                rows.push((s, A::Reply, who, s));
+            }
+            rows.push((InProgress, A::RequestInfo, who, AwaitingCustomer));
+            rows.push((InProgress, A::Resolve, who, Resolved));
+            rows.push((Submitted, A::Withdraw, who, Withdrawn));
+            rows.push((Assigned, A::Withdraw, who, Withdrawn));
+        }
+        for s in [Submitted, Assigned, InProgress, Resolved] {
+            rows.push((s, A::AddInfo, Customer, s));
+        }
+        rows.push((AwaitingCustomer, A::AddInfo, Customer, InProgress));
+        rows.push((Resolved, A::Confirm, Customer, Closed));
+        rows.push((Resolved, A::RejectFix, Customer, InProgress));
+        rows.push((Submitted, A::Withdraw, Customer, Withdrawn));
+        rows.push((Assigned, A::Withdraw, Customer, Withdrawn));
+        rows.push((Resolved, A::AutoClose, System, Closed));
+        rows
+    }
+
+    #[test]
+    fn every_combination_matches_the_table() {
+        let table = allowed();
+        let mut checked = 0;
+        for &state in TicketState::ALL {
+            for action in Action::ALL {
+                for actor in Actor::ALL {
+                    let expected = table
+                        .iter()
+                        .find(|(s, a, who, _)| *s == state && *a == action && *who == actor)
+                        .map(|row| row.3);
+                    match (decide(state, action, actor), expected) {
+                        (Ok(got), Some(want)) => assert_eq!(got, want, "{state:?} {action:?} {actor:?}"),
+                        (Err(_), None) => {}
+                        (got, want) => panic!("{state:?} {action:?} {actor:?}: got {got:?}, table says {want:?}"),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 11 * 4);
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(decide(Closed, A::Reply, Agent), Err(Refusal::Finished));
+        assert_eq!(decide(Withdrawn, A::Withdraw, Customer), Err(Refusal::Finished));
+        assert_eq!(decide(Assigned, A::Take, Agent), Err(Refusal::AlreadyAssigned));
+        assert_eq!(decide(Submitted, A::Take, Customer), Err(Refusal::NotYourRole));
+        assert_eq!(decide(InProgress, A::Withdraw, Customer), Err(Refusal::NeedsWithdrawalRequest));
+        assert_eq!(decide(Submitted, A::Resolve, Agent), Err(Refusal::WrongState(Submitted)));
+    }
+}

@@ -1,0 +1,16 @@
+//! aftersales: an after-sales service ticket system (售后工单系统).
+//!
+//! `domain` holds the rules, `store` the queries, `services` the use cases,
+//! `web` the HTTP side; `db` the database (managed or external); `cli` the commands.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod seed;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod web;

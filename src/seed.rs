@@ -1,0 +1,204 @@
+//! Demo data: one supervisor, three agents, three customers and about forty
+//! tickets across types, urgencies and states, so every page shows something.
+
+use crate::db::Pool;
+use crate::domain::account_form::AccountDraft;
+use crate::domain::ticket_form::TicketDraft;
+use crate::domain::workflow::Action;
+use crate::domain::{Channel, DesiredOutcome, Role, TicketType, Urgency};
+use crate::error::AppError;
+use crate::services::tickets::{self as ticket_service, Change};
+use crate::services::{SessionUser, accounts};
+use crate::store::users;
+use chrono::{Duration, Utc};
+use chrono_tz::Tz;
+use diesel_async::AsyncConnection;
+
+pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// (role, login email, name, region, skills)
+pub const DEMO_ACCOUNTS: &[(Role, &str, &str, &str, &[&str])] = &[
+    (Role::Supervisor, "supervisor@demo.local", "陈静 Chen Jing", "上海", &[]),
+    (Role::Agent, "agent1@demo.local", "张伟 Zhang Wei", "上海", &["fault_repair", "maintenance"]),
+    (Role::Agent, "agent2@demo.local", "李娜 Li Na", "北京", &["return_exchange", "complaint"]),
+    (Role::Agent, "agent3@demo.local", "Tom Baker", "广州", &["consultation", "account", "service_process"]),
+    (Role::Customer, "customer1@demo.local", "王芳 Wang Fang", "上海", &[]),
+    (Role::Customer, "customer2@demo.local", "刘洋 Liu Yang", "北京", &[]),
+    (Role::Customer, "customer3@demo.local", "Emily Chen", "深圳", &[]),
+];
+
+/// (type, urgency, product, title, description, desired outcome)
+const SAMPLES: &[(TicketType, Urgency, &str, &str, &str, DesiredOutcome)] = &[
+    (
+        TicketType::FaultRepair,
+        Urgency::Urgent,
+        "DW-600 洗碗机",
+        "洗碗机不进水",
+        "开机后进水指示灯一直闪烁，水龙头已打开，机器不进水。",
+        DesiredOutcome::Repair,
+    ),
+    (
+        TicketType::FaultRepair,
+        Urgency::Critical,
+        "AC-3500 商用空调",
+        "机房空调停机报警 E4",
+        "服务器机房空调凌晨停机，面板显示 E4，室温持续升高，需要紧急上门。",
+        DesiredOutcome::Repair,
+    ),
+    (
+        TicketType::Consultation,
+        Urgency::Normal,
+        "RB-20 扫地机器人",
+        "How do I reset the Wi-Fi settings?",
+        "I changed my router and the robot no longer connects. What are the steps to pair it again?",
+        DesiredOutcome::Explanation,
+    ),
+    (
+        TicketType::Complaint,
+        Urgency::Urgent,
+        "TV-55Q 电视",
+        "上门安装人员迟到三小时",
+        "预约上午十点安装，工程师下午一点才到，也没有提前通知。",
+        DesiredOutcome::Explanation,
+    ),
+    (
+        TicketType::ReturnExchange,
+        Urgency::Normal,
+        "HP-9 耳机",
+        "Left earbud has no sound",
+        "Bought two weeks ago; the left earbud stopped working. I'd like an exchange.",
+        DesiredOutcome::Replacement,
+    ),
+    (
+        TicketType::Maintenance,
+        Urgency::Normal,
+        "WP-200 净水器",
+        "滤芯到期更换预约",
+        "净水器提示滤芯寿命到期，想预约本周六上门更换。",
+        DesiredOutcome::Repair,
+    ),
+    (
+        TicketType::Account,
+        Urgency::Normal,
+        "会员账户",
+        "Cannot log in to the warranty app",
+        "The app says my phone number is already registered, but I never made an account.",
+        DesiredOutcome::Explanation,
+    ),
+    (
+        TicketType::ServiceProcess,
+        Urgency::Normal,
+        "RF-450 冰箱",
+        "需要开具增值税专用发票",
+        "公司采购的冰箱需要补开专票，请告知需要提供哪些资料。",
+        DesiredOutcome::Other,
+    ),
+    (
+        TicketType::FaultRepair,
+        Urgency::Urgent,
+        "WM-80 洗衣机",
+        "Washer stops mid-cycle with error F21",
+        "The machine stops during the rinse cycle and shows F21. Water stays in the drum.",
+        DesiredOutcome::Repair,
+    ),
+    (
+        TicketType::ReturnExchange,
+        Urgency::Urgent,
+        "MW-25 微波炉",
+        "收到的微波炉外壳破损",
+        "快递送到时包装完好，打开后发现外壳右侧凹陷破损，要求换新。",
+        DesiredOutcome::Replacement,
+    ),
+];
+
+const STATE_PATHS: &[&[Action]] = &[
+    &[],
+    &[Action::Take],
+    &[Action::Take, Action::Start, Action::Reply],
+    &[Action::Take, Action::Start, Action::RequestInfo],
+    &[Action::Take, Action::Start, Action::Reply, Action::Resolve],
+    &[Action::Take, Action::Start, Action::Resolve, Action::Confirm],
+    &[Action::Withdraw],
+];
+
+fn step_text(action: Action) -> Option<&'static str> {
+    match action {
+        Action::Reply => Some("您好，我们已收到您的问题，工程师正在跟进。/ Thanks, an engineer is on it."),
+        Action::RequestInfo => Some("请提供产品序列号和故障照片。/ Please send the serial number and a photo."),
+        Action::Resolve => Some("已更换故障部件并测试正常。/ Replaced the faulty part; tested OK."),
+        _ => None,
+    }
+}
+
+/// Creates the demo accounts and tickets unless they exist. Returns false if
+/// the demo data was already there.
+pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
+    {
+        let mut conn = pool.get().await?;
+        if users::find_by_login(&mut conn, DEMO_ACCOUNTS[0].1).await?.is_some() {
+            return Ok(false);
+        }
+    }
+    let mut people = Vec::new();
+    for (role, email, name, region, skills) in DEMO_ACCOUNTS {
+        let draft = AccountDraft {
+            role: *role,
+            name: (*name).into(),
+            phone: None,
+            email: Some((*email).into()),
+            company: None,
+            region: Some((*region).into()),
+            skills: skills.iter().map(|s| (*s).to_owned()).collect(),
+            password: DEMO_PASSWORD.into(),
+        };
+        let user = accounts::create(pool, draft).await.map_err(|e| anyhow::anyhow!("creating {email}: {e}"))?;
+        people.push(SessionUser::from(&user));
+    }
+    let agents: Vec<_> = people.iter().filter(|p| p.role == Role::Agent).cloned().collect();
+    let customers: Vec<_> = people.iter().filter(|p| p.role == Role::Customer).cloned().collect();
+    let mut conn = pool.get().await?;
+    let start = Utc::now() - Duration::days(14);
+    for i in 0..42usize {
+        let (ticket_type, urgency, product, title, description, outcome) = SAMPLES[i % SAMPLES.len()];
+        let customer = &customers[i % customers.len()];
+        let agent = &agents[i % agents.len()];
+        let path = STATE_PATHS[i % STATE_PATHS.len()];
+        let filed_at = start + Duration::hours(8 * i as i64);
+        let draft = TicketDraft {
+            ticket_type,
+            urgency,
+            product_model: product.into(),
+            serial_number: Some(format!("SN{:08}", 20250000 + i * 37)),
+            purchase_date: Some(filed_at.date_naive() - Duration::days(90 + 11 * i as i64)),
+            order_number: Some(format!("JD{}", 880000 + i)),
+            title: title.into(),
+            description: description.into(),
+            desired_outcome: outcome,
+            contact_name: customer.name.clone(),
+            contact_phone: Some(format!("1380013{:04}", 8000 + i)),
+            contact_email: None,
+            address: Some("人民路 100 号 / 100 Renmin Rd".into()),
+            region: Some(DEMO_ACCOUNTS[4 + i % 3].3.into()),
+        };
+        let channel = [Channel::Web, Channel::Phone, Channel::Email, Channel::App][i % 4];
+        let ticket = ticket_service::file(&mut conn, customer, channel, &draft, filed_at, tz)
+            .await
+            .map_err(|e| anyhow::anyhow!("filing demo ticket {i}: {e}"))?;
+        let number = ticket.number.clone();
+        conn.transaction::<_, AppError, _>(async |conn| {
+            for (step, action) in path.iter().enumerate() {
+                let who = match action {
+                    Action::Confirm | Action::Withdraw | Action::AddInfo | Action::RejectFix => customer,
+                    _ => agent,
+                };
+                let at = filed_at + Duration::minutes(45 * (step as i64 + 1));
+                let change = Change { action: *action, text: step_text(*action), internal: false };
+                ticket_service::apply(conn, &number, who, change, at).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo ticket {i}: {e}"))?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,102 @@
+//! Accounts: registration, staff accounts, signing in with rate limiting.
+
+use crate::db::Pool;
+use crate::domain::account_form::{AccountDraft, normalize_login};
+use crate::domain::validate::{FieldError, FieldErrors};
+use crate::error::{AppError, AppResult};
+use crate::store::{login_failures, users};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use chrono::{Duration, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::sync::LazyLock;
+
+/// Failed logins allowed per account, and per address, within `FAILURE_WINDOW`.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+const FAILURE_WINDOW: Duration = Duration::minutes(15);
+
+/// Hashes off the async threads: argon2 is deliberately slow.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
+}
+
+/// Verifies off the async threads. Unknown accounts are checked against a dummy
+/// hash so that the answer takes as long as for a real account.
+async fn verify_password(password: String, hash: Option<String>) -> AppResult<bool> {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
+    });
+    tokio::task::spawn_blocking(move || {
+        let (hash, real) = match hash {
+            Some(h) => (h, true),
+            None => (DUMMY.clone(), false),
+        };
+        let ok = PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        ok && real
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+/// Creates the account; a taken email or phone comes back as a field error.
+pub async fn create(pool: &Pool, draft: AccountDraft) -> AppResult<users::User> {
+    let hash = hash_password(draft.password.clone()).await?;
+    let mut conn = pool.get().await?;
+    let new = users::NewUser {
+        role: draft.role,
+        name: &draft.name,
+        email: draft.email.as_deref(),
+        phone: draft.phone.as_deref(),
+        company: draft.company.as_deref(),
+        password_hash: Some(&hash),
+        region: draft.region.as_deref(),
+        skills: &draft.skills,
+    };
+    users::insert(&mut conn, &new).await.map_err(|e| match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let field = if info.constraint_name() == Some("users_phone_key") { "phone" } else { "email" };
+            let mut errors = FieldErrors::default();
+            errors.add(field, FieldError::new("error-account-exists"));
+            AppError::Invalid(errors)
+        }
+        other => AppError::from(other),
+    })
+}
+
+/// Checks a login. Wrong credentials → `Invalid` (with a message for the form);
+/// too many recent failures → `TooManyAttempts`, without checking the password.
+pub async fn authenticate(pool: &Pool, login: &str, password: &str, address: &str) -> AppResult<users::User> {
+    let account = normalize_login(login);
+    let mut conn = pool.get().await?;
+    let (by_account, by_address) =
+        login_failures::count_since(&mut conn, &account, address, Utc::now() - FAILURE_WINDOW).await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return Err(AppError::TooManyAttempts);
+    }
+    let user = if account.is_empty() { None } else { users::find_by_login(&mut conn, &account).await? };
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    drop(conn); // don't hold a connection while hashing
+    let ok = verify_password(password.to_owned(), hash).await?;
+    let mut conn = pool.get().await?;
+    match user {
+        Some(user) if ok => {
+            login_failures::clear_account(&mut conn, &account).await?;
+            Ok(user)
+        }
+        _ => {
+            login_failures::record(&mut conn, &account, address).await?;
+            let mut errors = FieldErrors::default();
+            errors.add("login", FieldError::new("error-login-failed"));
+            Err(AppError::Invalid(errors))
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Ticket use cases: filing, viewing (with the ownership check), taking, commenting.
+
+use super::SessionUser;
+use crate::db::PooledConn;
+use crate::domain::ticket_form::TicketDraft;
+use crate::domain::validate::FieldErrors;
+use crate::domain::workflow::{self, Action};
+use crate::domain::{Channel, Role, TicketState};
+use crate::error::{AppError, AppResult};
+use crate::store::events::{self, EventView, NewEvent, kind};
+use crate::store::tickets::{self, Ticket};
+use crate::store::{Conn, users};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use diesel_async::AsyncConnection;
+
+/// Files a ticket for `customer` at `now`; numbered by the date in the service's zone.
+pub async fn file(
+    conn: &mut PooledConn,
+    customer: &SessionUser,
+    channel: Channel,
+    draft: &TicketDraft,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> AppResult<Ticket> {
+    let day = now.with_timezone(&tz).date_naive();
+    let customer_id = customer.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let number = tickets::next_number(conn, day).await?;
+        let ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
+        let mut event = NewEvent::new(ticket.id, Some(customer_id), kind::FILED, now);
+        event.to_state = Some(TicketState::Submitted);
+        events::append(conn, &event).await?;
+        Ok(ticket)
+    })
+    .await
+}
+
+/// A ticket as one person may see it.
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub assignee_name: Option<String>,
+    pub events: Vec<EventView>,
+}
+
+/// Loads a ticket if `viewer` may see it. Another customer's ticket is "not
+/// found", so its existence is not revealed.
+pub async fn load_visible(conn: &mut Conn, number: &str, viewer: &SessionUser) -> AppResult<Ticket> {
+    let ticket = tickets::find_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
+    ensure_visible(&ticket, viewer)?;
+    Ok(ticket)
+}
+
+fn ensure_visible(ticket: &Ticket, viewer: &SessionUser) -> AppResult<()> {
+    match viewer.role {
+        Role::Agent | Role::Supervisor => Ok(()),
+        Role::Customer if ticket.customer_id == viewer.id => Ok(()),
+        Role::Customer => Err(AppError::NotFound),
+    }
+}
+
+pub async fn view(conn: &mut Conn, number: &str, viewer: &SessionUser) -> AppResult<TicketView> {
+    let ticket = load_visible(conn, number, viewer).await?;
+    let assignee_name = match ticket.assignee_id {
+        Some(id) => Some(users::find(conn, id).await?.name),
+        None => None,
+    };
+    // Internal notes never reach customers: filtered in the query, not the template.
+    let events = events::list(conn, ticket.id, viewer.is_staff()).await?;
+    Ok(TicketView { ticket, assignee_name, events })
+}
+
+/// Locks the ticket, checks the viewer may see it and that the workflow allows
+/// `action`; returns the ticket and the state it moves to.
+async fn lock_for(
+    conn: &mut Conn,
+    number: &str,
+    who: &SessionUser,
+    action: Action,
+) -> AppResult<(Ticket, TicketState)> {
+    let ticket = tickets::lock_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
+    ensure_visible(&ticket, who)?;
+    let next = workflow::decide(ticket.state, action, who.role.into()).map_err(AppError::Refused)?;
+    Ok((ticket, next))
+}
+
+/// A staff member takes an unassigned ticket. Of two agents taking the same
+/// ticket at once, the row lock lets one in; the other is refused.
+pub async fn take(conn: &mut PooledConn, number: &str, staff: &SessionUser) -> AppResult<Ticket> {
+    let now = Utc::now();
+    conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, staff, Change::new(Action::Take), now).await)
+        .await
+}
+
+/// Checked comment text: required, at most 5000 characters.
+pub fn parse_comment(body: &str) -> Result<String, FieldErrors> {
+    let mut c = crate::domain::validate::Checker::default();
+    let body = c.required("body", body, 5000);
+    c.errors.into_result(|| body)
+}
+
+/// A public reply or internal note (staff), or more information (customer).
+pub async fn comment(
+    conn: &mut PooledConn,
+    number: &str,
+    who: &SessionUser,
+    body: &str,
+    internal: bool,
+) -> AppResult<Ticket> {
+    if internal && !who.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let body = parse_comment(body).map_err(AppError::Invalid)?;
+    let action = if who.is_staff() { Action::Reply } else { Action::AddInfo };
+    let change = Change { action, text: Some(&body), internal };
+    let now = Utc::now();
+    conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, who, change, now).await).await
+}
+
+/// The event kind an action writes.
+fn event_kind(action: Action) -> &'static str {
+    match action {
+        Action::Take | Action::Reassign => kind::ASSIGNED,
+        Action::Start => kind::STARTED,
+        Action::Reply => kind::REPLY,
+        Action::AddInfo => kind::CUSTOMER_INFO,
+        Action::RequestInfo => kind::INFO_REQUESTED,
+        Action::Resolve => kind::RESOLVED,
+        Action::Confirm => kind::CONFIRMED,
+        Action::RejectFix => kind::REOPENED,
+        Action::AutoClose => kind::AUTO_CLOSED,
+        Action::Withdraw => kind::WITHDRAWN,
+    }
+}
+
+/// One workflow action with its text, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub action: Action,
+    pub text: Option<&'a str>,
+    /// An internal note: visible to staff only.
+    pub internal: bool,
+}
+
+impl Change<'_> {
+    pub fn new(action: Action) -> Self {
+        Change { action, text: None, internal: false }
+    }
+}
+
+/// Applies a workflow action at `now` inside the caller's transaction: the one
+/// path every change to a ticket takes (lock, ownership, workflow, update, event).
+pub async fn apply(
+    conn: &mut Conn,
+    number: &str,
+    who: &SessionUser,
+    change: Change<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Ticket> {
+    let (ticket, next) = lock_for(conn, number, who, change.action).await?;
+    let assignee = match change.action {
+        Action::Take => Some(who.id),
+        _ => ticket.assignee_id,
+    };
+    let updated = tickets::set_state(conn, ticket.id, next, assignee, now).await?;
+    let kind = if change.internal { kind::NOTE } else { event_kind(change.action) };
+    let mut event = NewEvent::new(ticket.id, Some(who.id), kind, now);
+    if next != ticket.state {
+        event = event.transition(ticket.state, next);
+    }
+    event.body = change.text;
+    event.internal = change.internal;
+    if change.action == Action::Take {
+        event.data = serde_json::json!({ "assignee_id": who.id, "assignee_name": who.name });
+    }
+    events::append(conn, &event).await?;
+    if who.is_staff() && change.text.is_some() && !change.internal {
+        tickets::mark_first_response(conn, ticket.id, now).await?;
+    }
+    Ok(updated)
+}

@@ -1,0 +1,107 @@
+//! Building and running the HTTP server; shared by `serve`, the tests and the benchmark.
+
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::web;
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use chrono_tz::Tz;
+use std::net::TcpListener;
+use std::path::Path;
+use tracing_actix_web::TracingLogger;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub tz: Tz,
+}
+
+/// Largest form body accepted (uploads have their own limit).
+const FORM_LIMIT: usize = 64 * 1024;
+pub const SESSION_COOKIE: &str = "aftersales_session";
+
+/// The cookie key: from the settings, else generated once and kept in the data
+/// folder, so restarts keep people signed in and instances can share it.
+pub fn session_key(settings: &Settings) -> anyhow::Result<Key> {
+    if let Some(hex_key) = &settings.session_key {
+        let bytes = hex::decode(hex_key.trim()).context("AFTERSALES_SESSION_KEY must be hex")?;
+        anyhow::ensure!(bytes.len() >= 64, "AFTERSALES_SESSION_KEY must be at least 64 bytes (128 hex digits)");
+        return Ok(Key::from(&bytes));
+    }
+    key_from_file(&settings.data_dir.join("session.key"))
+}
+
+fn key_from_file(path: &Path) -> anyhow::Result<Key> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let bytes = hex::decode(text.trim()).with_context(|| format!("{} is not a hex key", path.display()))?;
+        anyhow::ensure!(bytes.len() >= 64, "{} holds too short a key", path.display());
+        return Ok(Key::from(&bytes));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = Key::generate();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing the session key to {}", path.display()))?;
+    file.write_all(hex::encode(key.master()).as_bytes())?;
+    Ok(key)
+}
+
+pub struct ServerOptions {
+    pub key: Key,
+    pub secure_cookies: bool,
+    pub workers: Option<usize>,
+}
+
+/// The server on `listener` (port 0 in tests). Middleware runs outside in:
+/// request id and log → session → error pages → CSRF check → handler.
+pub fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
+    let state = actix_web::web::Data::new(state);
+    let ServerOptions { key, secure_cookies, workers } = options;
+    let mut server = HttpServer::new(move || {
+        let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name(SESSION_COOKIE.into())
+            .cookie_secure(secure_cookies)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
+            .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT))
+            .configure(web::routes)
+            .wrap(from_fn(web::csrf::check))
+            .wrap(from_fn(web::errors::render))
+            .wrap(session)
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add((
+                        "Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                         frame-ancestors 'none'; form-action 'self'",
+                    )),
+            )
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}

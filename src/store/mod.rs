@@ -1,0 +1,31 @@
+//! Queries, one module per aggregate; each function takes a connection so a
+//! service can compose several in one transaction.
+
+pub mod events;
+pub mod login_failures;
+pub mod tickets;
+pub mod users;
+
+pub use diesel_async::AsyncPgConnection as Conn;
+
+/// `%term%` for LIKE/ILIKE with the user's wildcards taken literally.
+pub fn contains_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

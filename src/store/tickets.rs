@@ -1,0 +1,293 @@
+//! Tickets: numbering, filing, loading, state changes and the two lists
+//! (the agent queue and the customer's own tickets), both keyset-paginated.
+
+use super::{Conn, contains_pattern};
+use crate::db::schema::{ticket_number_days, tickets, users};
+use crate::domain::ticket_form::TicketDraft;
+use crate::domain::{Channel, DesiredOutcome, TicketId, TicketState, TicketType, Urgency, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Int2, Timestamptz};
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
+pub struct Ticket {
+    pub id: TicketId,
+    pub number: String,
+    pub customer_id: UserId,
+    pub ticket_type: TicketType,
+    pub urgency: Urgency,
+    pub channel: Channel,
+    pub state: TicketState,
+    pub title: String,
+    pub description: String,
+    pub desired_outcome: DesiredOutcome,
+    pub product_model: String,
+    pub serial_number: Option<String>,
+    pub purchase_date: Option<NaiveDate>,
+    pub order_number: Option<String>,
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub address: Option<String>,
+    pub region: Option<String>,
+    pub assignee_id: Option<UserId>,
+    pub version: i32,
+    pub reopen_count: i32,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tickets)]
+struct NewTicket<'a> {
+    number: &'a str,
+    customer_id: UserId,
+    ticket_type: TicketType,
+    urgency: Urgency,
+    channel: Channel,
+    state: TicketState,
+    title: &'a str,
+    description: &'a str,
+    desired_outcome: DesiredOutcome,
+    product_model: &'a str,
+    serial_number: Option<&'a str>,
+    purchase_date: Option<NaiveDate>,
+    order_number: Option<&'a str>,
+    contact_name: &'a str,
+    contact_phone: Option<&'a str>,
+    contact_email: Option<&'a str>,
+    address: Option<&'a str>,
+    region: Option<&'a str>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// The next number for `day`, e.g. `AS20261123-000042`. The upsert's row lock
+/// makes concurrent filings wait for each other, so no number is given twice;
+/// the counter only grows, so none is reused.
+pub async fn next_number(conn: &mut Conn, day: NaiveDate) -> QueryResult<String> {
+    let seq: i32 = diesel::insert_into(ticket_number_days::table)
+        .values((ticket_number_days::day.eq(day), ticket_number_days::last_seq.eq(1)))
+        .on_conflict(ticket_number_days::day)
+        .do_update()
+        .set(ticket_number_days::last_seq.eq(ticket_number_days::last_seq + 1))
+        .returning(ticket_number_days::last_seq)
+        .get_result(conn)
+        .await?;
+    Ok(format!("AS{}-{seq:06}", day.format("%Y%m%d")))
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    number: &str,
+    customer: UserId,
+    channel: Channel,
+    draft: &TicketDraft,
+    now: DateTime<Utc>,
+) -> QueryResult<Ticket> {
+    let new = NewTicket {
+        number,
+        customer_id: customer,
+        ticket_type: draft.ticket_type,
+        urgency: draft.urgency,
+        channel,
+        state: TicketState::Submitted,
+        title: &draft.title,
+        description: &draft.description,
+        desired_outcome: draft.desired_outcome,
+        product_model: &draft.product_model,
+        serial_number: draft.serial_number.as_deref(),
+        purchase_date: draft.purchase_date,
+        order_number: draft.order_number.as_deref(),
+        contact_name: &draft.contact_name,
+        contact_phone: draft.contact_phone.as_deref(),
+        contact_email: draft.contact_email.as_deref(),
+        address: draft.address.as_deref(),
+        region: draft.region.as_deref(),
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(tickets::table).values(&new).returning(Ticket::as_returning()).get_result(conn).await
+}
+
+pub async fn find_by_number(conn: &mut Conn, number: &str) -> QueryResult<Option<Ticket>> {
+    tickets::table.filter(tickets::number.eq(number)).select(Ticket::as_select()).first(conn).await.optional()
+}
+
+/// Loads and locks the ticket for a change in the current transaction.
+pub async fn lock_by_number(conn: &mut Conn, number: &str) -> QueryResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::number.eq(number))
+        .select(Ticket::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Moves a locked ticket to `state` (and assignee), bumping its version.
+pub async fn set_state(
+    conn: &mut Conn,
+    id: TicketId,
+    state: TicketState,
+    assignee: Option<UserId>,
+    now: DateTime<Utc>,
+) -> QueryResult<Ticket> {
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::state.eq(state),
+            tickets::assignee_id.eq(assignee),
+            tickets::version.eq(tickets::version + 1),
+            tickets::updated_at.eq(now),
+        ))
+        .returning(Ticket::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Records the first public staff reply (for the response-time metric).
+pub async fn mark_first_response(conn: &mut Conn, id: TicketId, at: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id).filter(tickets::first_response_at.is_null()))
+        .set(tickets::first_response_at.eq(at))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Position in the queue order (most urgent, then oldest, then lowest id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub rank: i16,
+    pub created_at: DateTime<Utc>,
+    pub id: TicketId,
+}
+
+/// Position in a customer's list (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: TicketId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    Open,
+    All,
+    Only(TicketState),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Everyone,
+    Mine(UserId),
+    Unassigned,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub state: StateFilter,
+    pub ticket_type: Option<TicketType>,
+    pub urgency: Option<Urgency>,
+    pub assignee: AssigneeFilter,
+    pub text: Option<String>,
+}
+
+/// A queue row: the ticket's summary and its assignee's name.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
+pub struct TicketSummary {
+    pub id: TicketId,
+    pub number: String,
+    pub ticket_type: TicketType,
+    pub urgency: Urgency,
+    pub urgency_rank: i16,
+    pub state: TicketState,
+    pub title: String,
+    pub contact_name: String,
+    pub region: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub ticket: TicketSummary,
+    pub assignee_name: Option<String>,
+}
+
+impl QueueRow {
+    pub fn cursor(&self) -> QueueCursor {
+        QueueCursor { rank: self.ticket.urgency_rank, created_at: self.ticket.created_at, id: self.ticket.id }
+    }
+}
+
+/// One page of the queue after `after`, at most `limit` rows.
+pub async fn queue_page(
+    conn: &mut Conn,
+    filter: &QueueFilter,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> QueryResult<Vec<QueueRow>> {
+    let mut query = tickets::table
+        .left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable())))
+        .select((TicketSummary::as_select(), users::name.nullable()))
+        .into_boxed();
+    query = match filter.state {
+        StateFilter::Open => query.filter(tickets::state.ne_all([TicketState::Closed, TicketState::Withdrawn])),
+        StateFilter::All => query,
+        StateFilter::Only(state) => query.filter(tickets::state.eq(state)),
+    };
+    if let Some(t) = filter.ticket_type {
+        query = query.filter(tickets::ticket_type.eq(t));
+    }
+    if let Some(u) = filter.urgency {
+        query = query.filter(tickets::urgency.eq(u));
+    }
+    query = match filter.assignee {
+        AssigneeFilter::Everyone => query,
+        AssigneeFilter::Mine(me) => query.filter(tickets::assignee_id.eq(me)),
+        AssigneeFilter::Unassigned => query.filter(tickets::assignee_id.is_null()),
+    };
+    if let Some(text) = &filter.text {
+        query = query.filter(tickets::search_text.ilike(contains_pattern(text)));
+    }
+    if let Some(c) = after {
+        query = query.filter(
+            sql::<Bool>("(tickets.urgency_rank, tickets.created_at, tickets.id) > (")
+                .bind::<Int2, _>(c.rank)
+                .sql(", ")
+                .bind::<Timestamptz, _>(c.created_at)
+                .sql(", ")
+                .bind::<BigInt, _>(c.id.0)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(TicketSummary, Option<String>)> =
+        query.order((tickets::urgency_rank, tickets::created_at, tickets::id)).limit(limit).load(conn).await?;
+    Ok(rows.into_iter().map(|(ticket, assignee_name)| QueueRow { ticket, assignee_name }).collect())
+}
+
+/// One page of a customer's own tickets, newest first.
+pub async fn customer_page(
+    conn: &mut Conn,
+    customer: UserId,
+    after: Option<ListCursor>,
+    limit: i64,
+) -> QueryResult<Vec<TicketSummary>> {
+    let mut query =
+        tickets::table.filter(tickets::customer_id.eq(customer)).select(TicketSummary::as_select()).into_boxed();
+    if let Some(c) = after {
+        query = query.filter(
+            sql::<Bool>("(tickets.created_at, tickets.id) < (")
+                .bind::<Timestamptz, _>(c.created_at)
+                .sql(", ")
+                .bind::<BigInt, _>(c.id.0)
+                .sql(")"),
+        );
+    }
+    query.order((tickets::created_at.desc(), tickets::id.desc())).limit(limit).load(conn).await
+}

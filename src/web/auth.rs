@@ -1,0 +1,131 @@
+//! Signing in and out, customer registration, the language switch.
+
+use super::context::{LANG_COOKIE, Page};
+use super::session::{sign_in, sign_out};
+use super::{local_path, render, render_status, see_other};
+use crate::domain::account_form::AccountInput;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::services::{SessionUser, accounts};
+use crate::startup::AppState;
+use actix_session::Session;
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginInput {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage<'a> {
+    page: Page,
+    login: &'a str,
+    next: &'a str,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+pub async fn login_form(page: Page, query: web::Query<NextParam>) -> AppResult<HttpResponse> {
+    let next = local_path(query.next.as_deref()).unwrap_or_default();
+    render(&LoginPage { page, login: "", next, errors: FieldErrors::default(), notice: None })
+}
+
+pub async fn login(
+    page: Page,
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<LoginInput>,
+) -> AppResult<HttpResponse> {
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let next = local_path(form.next.as_deref()).unwrap_or_default();
+    match accounts::authenticate(&state.pool, &form.login, &form.password, &address).await {
+        Ok(user) => {
+            let user = SessionUser::from(&user);
+            sign_in(&session, &user)?;
+            let home = if user.is_staff() { "/queue" } else { "/portal" };
+            Ok(see_other(if next.is_empty() { home } else { next }))
+        }
+        Err(AppError::Invalid(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &LoginPage { page, login: &form.login, next, errors, notice: None },
+        ),
+        Err(AppError::TooManyAttempts) => {
+            let notice = Some(page.t("error-too-many-attempts"));
+            render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &LoginPage { page, login: &form.login, next, errors: FieldErrors::default(), notice },
+            )
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    sign_out(&session);
+    see_other("/login")
+}
+
+#[derive(Template)]
+#[template(path = "auth/register.html")]
+struct RegisterPage {
+    page: Page,
+    form: AccountInput,
+    errors: FieldErrors,
+}
+
+pub async fn register_form(page: Page) -> AppResult<HttpResponse> {
+    render(&RegisterPage { page, form: AccountInput::default(), errors: FieldErrors::default() })
+}
+
+pub async fn register(
+    page: Page,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<AccountInput>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let created = match form.parse_customer() {
+        Ok(draft) => accounts::create(&state.pool, draft).await,
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match created {
+        Ok(user) => {
+            sign_in(&session, &SessionUser::from(&user))?;
+            Ok(see_other("/portal"))
+        }
+        Err(AppError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { page, form, errors })
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Remembers the chosen language for a year and returns to the page.
+pub async fn switch_lang(code: web::Path<String>, query: web::Query<NextParam>) -> AppResult<HttpResponse> {
+    let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .max_age(Duration::days(365))
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .finish();
+    let mut res = see_other(local_path(query.next.as_deref()).unwrap_or("/"));
+    res.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(res)
+}

@@ -1,0 +1,49 @@
+//! CSRF protection for every state-changing request: the session's token must
+//! come back in the `X-CSRF-Token` header (htmx sends it on every request) or
+//! in the `csrf_token` field of a form.
+
+use super::session::expected_csrf;
+use crate::error::AppError;
+use actix_session::SessionExt;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use subtle::ConstantTimeEq;
+
+pub const HEADER: &str = "x-csrf-token";
+pub const FIELD: &str = "csrf_token";
+
+pub async fn check<B: MessageBody>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    let expected = expected_csrf(&req.get_session());
+    let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if given.is_none() && is_form {
+        // Read the form to find the token, then put the body back for the handler.
+        let body = req.extract::<Bytes>().await?;
+        given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+        let (_, mut payload) = actix_http::h1::Payload::create(true);
+        payload.unread_data(body);
+        req.set_payload(payload.into());
+    }
+    match (given, expected) {
+        (Some(given), Some(expected)) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
+        }
+        // A response, not an Err, so the error-page middleware can render it.
+        _ => Ok(req.error_response(AppError::Csrf).map_into_right_body()),
+    }
+}

@@ -1,0 +1,89 @@
+//! The HTTP side: the route table, extractors, middleware and one module per area.
+
+pub mod assets;
+pub mod auth;
+pub mod context;
+pub mod csrf;
+pub mod errors;
+pub mod health;
+pub mod portal;
+pub mod queue;
+pub mod session;
+pub mod staff;
+pub mod templates;
+pub mod tickets;
+
+use crate::error::{AppError, AppResult};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// Every route of the app.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/static/{file}", web::get().to(assets::serve))
+        .route("/lang/{code}", web::get().to(auth::switch_lang))
+        .route("/login", web::get().to(auth::login_form))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/register", web::get().to(auth::register_form))
+        .route("/register", web::post().to(auth::register))
+        .route("/portal", web::get().to(portal::my_tickets))
+        .route("/portal/tickets/new", web::get().to(portal::new_ticket_form))
+        .route("/portal/tickets", web::post().to(portal::file_ticket))
+        .route("/tickets/{number}", web::get().to(tickets::show))
+        .route("/tickets/{number}/take", web::post().to(tickets::take))
+        .route("/tickets/{number}/comments", web::post().to(tickets::comment))
+        .route("/queue", web::get().to(queue::index))
+        .route("/staff", web::get().to(staff::index))
+        .route("/staff", web::post().to(staff::create));
+}
+
+/// `/` sends each person to their start page.
+async fn home(page: context::Page) -> HttpResponse {
+    let to = match &page.user {
+        None => "/login",
+        Some(u) if u.is_staff() => "/queue",
+        Some(_) => "/portal",
+    };
+    see_other(to)
+}
+
+pub fn is_htmx(req: &HttpRequest) -> bool {
+    req.headers().contains_key("HX-Request")
+}
+
+pub fn render<T: Template>(template: &T) -> AppResult<HttpResponse> {
+    render_status(StatusCode::OK, template)
+}
+
+/// A rendered page or fragment. `Vary: HX-Request` because one URL answers
+/// with a whole page or with the fragment htmx asked for.
+pub fn render_status<T: Template>(status: StatusCode, template: &T) -> AppResult<HttpResponse> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "HX-Request"))
+        .body(body))
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Only paths on this site are followed after sign-in or a language switch.
+pub fn local_path(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(super::local_path(Some("/queue?state=open")), Some("/queue?state=open"));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "queue"] {
+            assert_eq!(super::local_path(Some(bad)), None, "{bad}");
+        }
+    }
+}

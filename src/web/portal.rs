@@ -1,0 +1,118 @@
+//! The customer portal: my tickets, and filing a new one.
+
+use super::context::Page;
+use super::session::Customer;
+use super::{render, render_status, see_other};
+use crate::domain::ticket_form::TicketInput;
+use crate::domain::validate::FieldErrors;
+use crate::domain::{Channel, DesiredOutcome, TicketType, Urgency};
+use crate::error::{AppError, AppResult};
+use crate::services::tickets as ticket_service;
+use crate::startup::AppState;
+use crate::store::tickets::{self, ListCursor, TicketSummary};
+use crate::store::users;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_tickets.html")]
+struct MyTicketsPage {
+    page: Page,
+    tickets: Vec<TicketSummary>,
+    next_after: Option<String>,
+}
+
+pub async fn my_tickets(
+    Customer(me): Customer,
+    page: Page,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> AppResult<HttpResponse> {
+    let after = match params.after.as_deref() {
+        Some(raw) => Some(parse_list_cursor(raw).ok_or(AppError::BadRequest("error-bad-cursor"))?),
+        None => None,
+    };
+    let mut conn = state.pool.get().await?;
+    let mut rows = tickets::customer_page(&mut conn, me.id, after, PAGE_SIZE + 1).await?;
+    let next_after = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|t| format!("{}.{}", t.created_at.timestamp_micros(), t.id))
+    } else {
+        None
+    };
+    render(&MyTicketsPage { page, tickets: rows, next_after })
+}
+
+fn parse_list_cursor(raw: &str) -> Option<ListCursor> {
+    let (micros, id) = raw.split_once('.')?;
+    Some(ListCursor {
+        created_at: chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        id: crate::domain::TicketId(id.parse().ok()?),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/new_ticket.html")]
+pub struct NewTicketPage {
+    page: Page,
+    form: TicketInput,
+    errors: FieldErrors,
+}
+
+impl NewTicketPage {
+    fn ticket_types(&self) -> Vec<super::context::Choice> {
+        self.page.choices(TicketType::ALL, &self.form.ticket_type)
+    }
+    fn urgencies(&self) -> Vec<super::context::Choice> {
+        self.page.choices(Urgency::ALL, &self.form.urgency)
+    }
+    fn outcomes(&self) -> Vec<super::context::Choice> {
+        self.page.choices(DesiredOutcome::ALL, &self.form.desired_outcome)
+    }
+}
+
+pub async fn new_ticket_form(
+    Customer(me): Customer,
+    page: Page,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let account = users::find(&mut conn, me.id).await?;
+    let form = TicketInput {
+        urgency: Urgency::Normal.code().into(),
+        contact_name: account.name,
+        contact_phone: account.phone.unwrap_or_default(),
+        contact_email: account.email.unwrap_or_default(),
+        region: account.region.unwrap_or_default(),
+        ..TicketInput::default()
+    };
+    render(&NewTicketPage { page, form, errors: FieldErrors::default() })
+}
+
+pub async fn file_ticket(
+    Customer(me): Customer,
+    page: Page,
+    state: web::Data<AppState>,
+    form: web::Form<TicketInput>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let today = chrono::Utc::now().with_timezone(&state.tz).date_naive();
+    match form.parse(today) {
+        Ok(draft) => {
+            let mut conn = state.pool.get().await?;
+            let ticket =
+                ticket_service::file(&mut conn, &me, Channel::Web, &draft, chrono::Utc::now(), state.tz).await?;
+            Ok(see_other(&format!("/tickets/{}", ticket.number)))
+        }
+        Err(errors) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewTicketPage { page, form, errors }),
+    }
+}

@@ -1,0 +1,136 @@
+//! Registration, sign-in, rate limiting, sign-out, and the language.
+
+use crate::helpers::*;
+use aftersales::domain::Role;
+use reqwest::StatusCode;
+
+fn registration<'a>(email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![("name", "李雷"), ("email", email), ("phone", ""), ("company", ""), ("password", password)]
+}
+
+#[actix_web::test]
+async fn a_customer_registers_and_lands_on_the_portal() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser.post("/register", &registration("LiLei@Example.com", PASSWORD)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/portal");
+    let portal = browser.page("/portal").await;
+    assert_eq!(portal.status, StatusCode::OK);
+    assert!(portal.contains("李雷"), "the signed-in name is shown");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'lilei@example.com' AND role = 'customer'").await,
+        1
+    );
+}
+
+#[actix_web::test]
+async fn a_duplicate_account_is_refused_with_the_input_kept() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Customer, "taken@example.com", "First").await;
+    let browser = app.browser();
+    let page = to_page(browser.post("/register", &registration("Taken@example.com", PASSWORD)).await).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.first("#e-email").unwrap_or_default().contains("已被注册"), "message beside the email field");
+    assert_eq!(page.attr("#f-name", "value").as_deref(), Some("李雷"), "the name is kept");
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+}
+
+#[actix_web::test]
+async fn bad_registration_fields_get_messages_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let page = to_page(
+        browser
+            .post("/register", &[("name", ""), ("email", "not-an-email"), ("phone", "12ab"), ("password", "short")])
+            .await,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["name", "email", "phone", "password"] {
+        assert!(page.first(&format!("#e-{field}")).is_some(), "message for {field}");
+    }
+    assert_eq!(page.attr("#f-email", "value").as_deref(), Some("not-an-email"));
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
+#[actix_web::test]
+async fn sign_in_renews_the_session_and_wrong_passwords_are_refused() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Agent, "agent@example.com", "Agent A").await;
+    let browser = app.browser();
+
+    let page = to_page(browser.login("agent@example.com", "wrong-password").await).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.first("#e-login").unwrap_or_default().contains("不正确"));
+    assert_eq!(page.attr("#f-login", "value").as_deref(), Some("agent@example.com"));
+
+    let before = session_cookie(&browser.get("/login").await);
+    let res = browser.login("AGENT@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/queue", "staff land on the queue");
+    let after = session_cookie(&res);
+    assert!(after.is_some() && after != before, "a new session cookie at sign-in");
+    assert_eq!(browser.page("/queue").await.status, StatusCode::OK);
+
+    let res = browser.post("/logout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = browser.get("/queue").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login?next=%2Fqueue", "signed out: back to sign-in");
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.cookies().find(|c| c.name() == aftersales::startup::SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+#[actix_web::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Customer, "c@example.com", "C").await;
+    let browser = app.browser();
+    for _ in 0..aftersales::services::accounts::MAX_FAILURES_PER_ACCOUNT {
+        assert_eq!(browser.login("c@example.com", "nope-nope").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let page = to_page(browser.login("c@example.com", PASSWORD).await).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(page.contains("15 分钟"));
+}
+
+#[actix_web::test]
+async fn sign_in_follows_only_local_next_links() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Agent, "a@example.com", "A").await;
+    let browser = app.browser();
+    let res = browser
+        .post("/login", &[("login", "a@example.com"), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .await;
+    assert_eq!(location(&res), "/queue");
+    let browser = app.browser();
+    let res = browser
+        .post("/login", &[("login", "a@example.com"), ("password", PASSWORD), ("next", "/queue?state=all")])
+        .await;
+    assert_eq!(location(&res), "/queue?state=all");
+}
+
+#[actix_web::test]
+async fn language_follows_the_browser_and_the_switch_is_remembered() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let en = browser.http.get(browser.url("/login")).header("Accept-Language", "en-US,en;q=0.9").send().await.unwrap();
+    let en = to_page(en).await;
+    assert_eq!(en.attr("html", "lang").as_deref(), Some("en"));
+    assert_eq!(en.first("h1").as_deref(), Some("Sign in"));
+
+    let zh = browser.page("/login").await;
+    assert_eq!(zh.first("h1").as_deref(), Some("登录"), "Chinese by default");
+
+    let res = browser.get("/lang/en?next=%2Fregister").await;
+    assert_eq!(location(&res), "/register");
+    let page = browser.page("/register").await;
+    assert_eq!(page.first("h1").as_deref(), Some("Create a customer account"));
+    let page = browser.page("/lang/zh-CN?next=https://evil.example").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(browser.page("/login").await.first("h1").as_deref(), Some("登录"));
+    assert_eq!(browser.page("/lang/fr").await.status, StatusCode::NOT_FOUND);
+}

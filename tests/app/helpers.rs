@@ -1,0 +1,238 @@
+//! The test harness: one private PostgreSQL per test run (through the same
+//! managed-cluster code as the app), a migrated template database, and for
+//! each test its own database copied from it and the real app on a free port.
+
+use actix_web::cookie::Key;
+use aftersales::db::{self, ClusterOptions, ManagedCluster, cluster};
+use aftersales::domain::account_form::AccountDraft;
+use aftersales::domain::{Role, UserId};
+use aftersales::startup::{AppState, ServerOptions, build_server};
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+pub const PASSWORD: &str = "password123";
+const TEMPLATE_DB: &str = "aftersales_template";
+
+struct TestCluster {
+    cluster: ManagedCluster,
+    next_db: AtomicUsize,
+    /// CREATE DATABASE … TEMPLATE refuses while another copy of the template is under way.
+    create_lock: Mutex<()>,
+}
+
+/// Started on first use; it stops when the test process exits (the server is
+/// tied to this process, so a panicking test leaves nothing running).
+fn test_cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let data_dir = cluster::temp_data_dir("aftersales-test");
+        let cluster =
+            ManagedCluster::start(ClusterOptions { data_dir, bin_dir: None, throwaway: true, settings: Vec::new() })
+                .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+        db::create_database(&cluster.database_url("postgres"), TEMPLATE_DB, None).expect("create template database");
+        db::run_migrations(&cluster.database_url(TEMPLATE_DB)).expect("migrate template database");
+        TestCluster { cluster, next_db: AtomicUsize::new(0), create_lock: Mutex::new(()) }
+    })
+}
+
+/// A fresh, migrated database for one test; returns its URL. Blocking.
+pub fn fresh_database() -> String {
+    let tc = test_cluster();
+    let name = format!("test_{}_{}", std::process::id(), tc.next_db.fetch_add(1, Ordering::SeqCst));
+    {
+        let _guard = tc.create_lock.lock().unwrap_or_else(|e| e.into_inner());
+        db::create_database(&tc.cluster.database_url("postgres"), &name, Some(TEMPLATE_DB))
+            .expect("create test database");
+    }
+    tc.cluster.database_url(&name)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: db::Pool,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db_url = tokio::task::spawn_blocking(fresh_database).await.expect("database");
+        let pool = db::build_pool(&db_url, 8).expect("pool");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState { pool: pool.clone(), tz: chrono_tz::Asia::Shanghai };
+        let options = ServerOptions { key: Key::generate(), secure_cookies: false, workers: Some(2) };
+        let server = build_server(listener, state, options).expect("server");
+        actix_web::rt::spawn(server);
+        TestApp { base, pool }
+    }
+
+    /// A browser: its own cookie jar, redirects not followed (tests check them).
+    pub fn browser(&self) -> Browser {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser { http, base: self.base.clone() }
+    }
+
+    /// Creates an account directly (faster than the form) and returns its id.
+    pub async fn create_user(&self, role: Role, email: &str, name: &str) -> UserId {
+        let draft = AccountDraft {
+            role,
+            name: name.into(),
+            phone: None,
+            email: Some(email.into()),
+            company: None,
+            region: Some("上海".into()),
+            skills: Vec::new(),
+            password: PASSWORD.into(),
+        };
+        aftersales::services::accounts::create(&self.pool, draft).await.expect("create user").id
+    }
+
+    /// A browser signed in as a new account of `role`.
+    pub async fn signed_in(&self, role: Role, email: &str) -> Browser {
+        self.create_user(role, email, &format!("{} {}", role.code(), email.split('@').next().unwrap_or("x"))).await;
+        let browser = self.browser();
+        let res = browser.login(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {email}");
+        browser
+    }
+
+    /// One number from SQL, for checking what was (not) stored.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().await.expect("conn");
+        let row: Count =
+            diesel::sql_query(format!("SELECT ({sql})::bigint AS n")).get_result(&mut conn).await.expect(sql);
+        row.n
+    }
+}
+
+#[derive(Clone)]
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub html: Html,
+    pub text: String,
+}
+
+impl Page {
+    pub fn select(&self, css: &str) -> Vec<String> {
+        let selector = Selector::parse(css).expect("selector");
+        self.html.select(&selector).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+    }
+    pub fn first(&self, css: &str) -> Option<String> {
+        self.select(css).into_iter().next()
+    }
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let selector = Selector::parse(css).expect("selector");
+        self.html.select(&selector).next().and_then(|e| e.value().attr(attr)).map(str::to_owned)
+    }
+    pub fn contains(&self, text: &str) -> bool {
+        self.text.contains(text)
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn page(&self, path: &str) -> Page {
+        to_page(self.get(path).await).await
+    }
+
+    /// The CSRF token of this browser's session, as a page shows it.
+    pub async fn csrf(&self) -> String {
+        let page = self.page("/login").await;
+        page.attr("input[name=csrf_token]", "value").expect("csrf token on the page")
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.http.post(self.url(path)).form(&form).send().await.expect("POST")
+    }
+
+    /// Posts as htmx does: token in the header, `HX-Request` set.
+    pub async fn htmx_post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.http
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", token)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("login", login), ("password", password)]).await
+    }
+
+    /// Files a ticket through the portal form; returns its number.
+    pub async fn file_ticket(&self, fields: &[(&str, &str)]) -> String {
+        let res = self.post("/portal/tickets", fields).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "filing: {}", res.text().await.unwrap_or_default());
+        location(&res).trim_start_matches("/tickets/").to_owned()
+    }
+}
+
+pub async fn to_page(res: reqwest::Response) -> Page {
+    let status = res.status();
+    let body = res.text().await.expect("body");
+    let html = Html::parse_document(&body);
+    let text = html.root_element().text().collect::<Vec<_>>().join(" ");
+    Page { status, html, text }
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+/// A complete, valid new-ticket form; tests override single fields.
+pub fn ticket_form<'a>(title: &'a str, overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("ticket_type", "fault_repair"),
+        ("urgency", "normal"),
+        ("product_model", "DW-600 洗碗机"),
+        ("serial_number", "SN123"),
+        ("purchase_date", "2025-06-01"),
+        ("order_number", ""),
+        ("title", title),
+        ("description", "开机后不进水，指示灯闪烁。"),
+        ("desired_outcome", "repair"),
+        ("contact_name", "王芳"),
+        ("contact_phone", "13800138000"),
+        ("contact_email", ""),
+        ("address", "人民路 1 号"),
+        ("region", "上海"),
+    ];
+    for (k, v) in overrides {
+        match form.iter_mut().find(|(name, _)| name == k) {
+            Some(field) => field.1 = v,
+            None => form.push((k, v)),
+        }
+    }
+    form
+}
