@@ -7,7 +7,7 @@ use crate::domain::ticket_form::TicketDraft;
 use crate::domain::workflow::Action;
 use crate::domain::{Channel, DesiredOutcome, Role, TicketType, Urgency};
 use crate::error::AppError;
-use crate::services::tickets::{self as ticket_service, Change};
+use crate::services::tickets::{self as ticket_service, By, Change};
 use crate::services::{SessionUser, accounts};
 use crate::store::users;
 use chrono::{Duration, Utc};
@@ -192,8 +192,9 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
                     _ => agent,
                 };
                 let at = filed_at + Duration::minutes(45 * (step as i64 + 1));
-                let change = Change { action: *action, text: step_text(*action), internal: false };
-                ticket_service::apply(conn, &number, who, change, at).await?;
+                let mut change = Change::new(*action);
+                change.text = step_text(*action);
+                ticket_service::apply(conn, &number, By::Person(who), change, at).await?;
             }
             Ok(())
         })

@@ -97,10 +97,24 @@ mod tests {
             .collect()
     }
 
+    /// Every key of a locale, from all its Fluent files (one file per area).
+    fn locale_keys(locale: &str) -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/i18n/locales").join(locale);
+        let mut all = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("locale folder").flatten() {
+            let text = std::fs::read_to_string(entry.path()).expect("ftl file");
+            let found = keys(&text);
+            let overlap: Vec<_> = all.intersection(&found).cloned().collect();
+            assert!(overlap.is_empty(), "{locale}: keys defined twice: {overlap:?}");
+            all.extend(found);
+        }
+        all
+    }
+
     #[test]
     fn both_languages_have_the_same_keys() {
-        let zh = keys(include_str!("locales/zh-CN/main.ftl"));
-        let en = keys(include_str!("locales/en/main.ftl"));
+        let zh = locale_keys("zh-CN");
+        let en = locale_keys("en");
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh-CN: {only_zh:?}; only in en: {only_en:?}");
@@ -109,7 +123,7 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
-        let en = keys(include_str!("locales/en/main.ftl"));
+        let en = locale_keys("en");
         let mut missing = Vec::new();
         for dir in ["templates", "src"] {
             for path in walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)) {

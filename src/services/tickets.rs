@@ -5,7 +5,7 @@ use crate::db::PooledConn;
 use crate::domain::ticket_form::TicketDraft;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workflow::{self, Action};
-use crate::domain::{Channel, Role, TicketState};
+use crate::domain::{Actor, Channel, Role, TicketState, UserId};
 use crate::error::{AppError, AppResult};
 use crate::store::events::{self, EventView, NewEvent, kind};
 use crate::store::tickets::{self, Ticket};
@@ -70,17 +70,43 @@ pub async fn view(conn: &mut Conn, number: &str, viewer: &SessionUser) -> AppRes
     Ok(TicketView { ticket, assignee_name, events })
 }
 
-/// Locks the ticket, checks the viewer may see it and that the workflow allows
-/// `action`; returns the ticket and the state it moves to.
-async fn lock_for(
-    conn: &mut Conn,
-    number: &str,
-    who: &SessionUser,
-    action: Action,
-) -> AppResult<(Ticket, TicketState)> {
+/// Who makes a change: a signed-in person, or the system (timers and jobs).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    Person(&'a SessionUser),
+    System,
+}
+
+impl By<'_> {
+    fn actor(self) -> Actor {
+        match self {
+            By::Person(p) => p.role.into(),
+            By::System => Actor::System,
+        }
+    }
+    fn user_id(self) -> Option<UserId> {
+        match self {
+            By::Person(p) => Some(p.id),
+            By::System => None,
+        }
+    }
+    fn is_staff(self) -> bool {
+        matches!(self, By::Person(p) if p.is_staff())
+    }
+}
+
+/// Locks the ticket, checks the person may see it, that the page they acted on
+/// is current, and that the workflow allows `action`; returns the ticket and
+/// the state it moves to.
+async fn lock_for(conn: &mut Conn, number: &str, by: By<'_>, change: &Change<'_>) -> AppResult<(Ticket, TicketState)> {
     let ticket = tickets::lock_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
-    ensure_visible(&ticket, who)?;
-    let next = workflow::decide(ticket.state, action, who.role.into()).map_err(AppError::Refused)?;
+    if let By::Person(person) = by {
+        ensure_visible(&ticket, person)?;
+    }
+    if change.expected_version.is_some_and(|v| v != ticket.version) {
+        return Err(AppError::Conflict("error-stale"));
+    }
+    let next = workflow::decide(ticket.state, change.action, by.actor()).map_err(AppError::Refused)?;
     Ok((ticket, next))
 }
 
@@ -88,8 +114,10 @@ async fn lock_for(
 /// ticket at once, the row lock lets one in; the other is refused.
 pub async fn take(conn: &mut PooledConn, number: &str, staff: &SessionUser) -> AppResult<Ticket> {
     let now = Utc::now();
-    conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, staff, Change::new(Action::Take), now).await)
-        .await
+    conn.transaction::<_, AppError, _>(async |conn| {
+        apply(conn, number, By::Person(staff), Change::new(Action::Take), now).await
+    })
+    .await
 }
 
 /// Checked comment text: required, at most 5000 characters.
@@ -112,9 +140,9 @@ pub async fn comment(
     }
     let body = parse_comment(body).map_err(AppError::Invalid)?;
     let action = if who.is_staff() { Action::Reply } else { Action::AddInfo };
-    let change = Change { action, text: Some(&body), internal };
+    let change = Change { action, text: Some(&body), internal, expected_version: None };
     let now = Utc::now();
-    conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, who, change, now).await).await
+    conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, By::Person(who), change, now).await).await
 }
 
 /// The event kind an action writes.
@@ -140,11 +168,22 @@ pub struct Change<'a> {
     pub text: Option<&'a str>,
     /// An internal note: visible to staff only.
     pub internal: bool,
+    /// The ticket version the person's page showed; a different current
+    /// version means someone else changed it first (optimistic concurrency).
+    pub expected_version: Option<i32>,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
     pub fn new(action: Action) -> Self {
-        Change { action, text: None, internal: false }
+        Change { action, text: None, internal: false, expected_version: None }
+    }
+    pub fn text(mut self, text: &'a str) -> Self {
+        self.text = Some(text);
+        self
+    }
+    pub fn seen_version(mut self, version: Option<i32>) -> Self {
+        self.expected_version = version;
+        self
     }
 }
 
@@ -153,28 +192,28 @@ impl Change<'_> {
 pub async fn apply(
     conn: &mut Conn,
     number: &str,
-    who: &SessionUser,
+    by: By<'_>,
     change: Change<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
-    let (ticket, next) = lock_for(conn, number, who, change.action).await?;
-    let assignee = match change.action {
-        Action::Take => Some(who.id),
+    let (ticket, next) = lock_for(conn, number, by, &change).await?;
+    let assignee = match (change.action, by) {
+        (Action::Take, By::Person(who)) => Some(who.id),
         _ => ticket.assignee_id,
     };
     let updated = tickets::set_state(conn, ticket.id, next, assignee, now).await?;
     let kind = if change.internal { kind::NOTE } else { event_kind(change.action) };
-    let mut event = NewEvent::new(ticket.id, Some(who.id), kind, now);
+    let mut event = NewEvent::new(ticket.id, by.user_id(), kind, now);
     if next != ticket.state {
         event = event.transition(ticket.state, next);
     }
     event.body = change.text;
     event.internal = change.internal;
-    if change.action == Action::Take {
+    if let (Action::Take, By::Person(who)) = (change.action, by) {
         event.data = serde_json::json!({ "assignee_id": who.id, "assignee_name": who.name });
     }
     events::append(conn, &event).await?;
-    if who.is_staff() && change.text.is_some() && !change.internal {
+    if by.is_staff() && change.text.is_some() && !change.internal {
         tickets::mark_first_response(conn, ticket.id, now).await?;
     }
     Ok(updated)

@@ -61,6 +61,7 @@ error-method = That action isn't supported here.
 error-timeout = The request timed out. Please try again.
 error-too-large = What you sent is too large.
 error-bad-filter = That filter isn't valid.
+error-stale = Someone else changed this ticket first. The page now shows the current version; check it and try again.
 error-bad-cursor = That page link isn't valid; start again from the first page.
 error-code = Error code
 error-go-home = Go to the start page

@@ -61,6 +61,7 @@ error-method = 不支持此操作。
 error-timeout = 请求超时，请重试。
 error-too-large = 提交的内容太大。
 error-bad-filter = 筛选条件无效。
+error-stale = 工单已被其他人修改，页面已显示最新内容，请确认后再操作。
 error-bad-cursor = 分页参数无效，请从第一页重新开始。
 error-code = 错误代码
 error-go-home = 返回首页
