@@ -64,6 +64,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Text,
+        solution -> Nullable<Text>,
+        cause_code -> Nullable<Text>,
     }
 }
 
@@ -82,7 +84,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cause_categories (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        builtin -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    surveys (ticket_id) {
+        ticket_id -> Int8,
+        customer_id -> Int8,
+        score -> Int2,
+        comment -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, login_failures, ticket_number_days, tickets, ticket_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    login_failures,
+    ticket_number_days,
+    tickets,
+    ticket_events,
+    cause_categories,
+    surveys,
+);

@@ -88,6 +88,63 @@ impl TicketInput {
     }
 }
 
+/// One field a person changed, with the values before and after (as typed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old: String,
+    pub new: String,
+}
+
+impl TicketDraft {
+    /// The draft as a form shows it, e.g. to edit it.
+    pub fn to_input(&self) -> TicketInput {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        TicketInput {
+            ticket_type: self.ticket_type.code().into(),
+            urgency: self.urgency.code().into(),
+            product_model: self.product_model.clone(),
+            serial_number: text(&self.serial_number),
+            purchase_date: self.purchase_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            order_number: text(&self.order_number),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            desired_outcome: self.desired_outcome.code().into(),
+            contact_name: self.contact_name.clone(),
+            contact_phone: text(&self.contact_phone),
+            contact_email: text(&self.contact_email),
+            address: text(&self.address),
+            region: text(&self.region),
+        }
+    }
+
+    /// What differs from `other`, field by field, for the event log.
+    pub fn changes_to(&self, other: &TicketDraft) -> Vec<FieldChange> {
+        let (a, b) = (self.to_input(), other.to_input());
+        let pairs: [(&'static str, &String, &String); 14] = [
+            ("ticket_type", &a.ticket_type, &b.ticket_type),
+            ("urgency", &a.urgency, &b.urgency),
+            ("product_model", &a.product_model, &b.product_model),
+            ("serial_number", &a.serial_number, &b.serial_number),
+            ("purchase_date", &a.purchase_date, &b.purchase_date),
+            ("order_number", &a.order_number, &b.order_number),
+            ("title", &a.title, &b.title),
+            ("description", &a.description, &b.description),
+            ("desired_outcome", &a.desired_outcome, &b.desired_outcome),
+            ("contact_name", &a.contact_name, &b.contact_name),
+            ("contact_phone", &a.contact_phone, &b.contact_phone),
+            ("contact_email", &a.contact_email, &b.contact_email),
+            ("address", &a.address, &b.address),
+            ("region", &a.region, &b.region),
+        ];
+        pairs
+            .into_iter()
+            .filter(|(_, old, new)| old != new)
+            .map(|(field, old, new)| FieldChange { field, old: old.clone(), new: new.clone() })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +175,20 @@ mod tests {
         assert_eq!(draft.ticket_type, TicketType::FaultRepair);
         assert_eq!(draft.serial_number, None);
         assert_eq!(draft.region.as_deref(), Some("上海"));
+    }
+
+    #[test]
+    fn changes_name_each_field_with_old_and_new() {
+        let before = good().parse(today()).unwrap();
+        let mut input = before.to_input();
+        input.urgency = "critical".into();
+        input.serial_number = "SN9".into();
+        let after = input.parse(today()).unwrap();
+        let changes = before.changes_to(&after);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0], FieldChange { field: "urgency", old: "urgent".into(), new: "critical".into() });
+        assert_eq!(changes[1], FieldChange { field: "serial_number", old: String::new(), new: "SN9".into() });
+        assert!(before.changes_to(&before).is_empty());
     }
 
     #[test]

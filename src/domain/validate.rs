@@ -21,6 +21,9 @@ impl FieldError {
 pub struct FieldErrors(BTreeMap<&'static str, FieldError>);
 
 impl FieldErrors {
+    pub const fn empty() -> Self {
+        FieldErrors(BTreeMap::new())
+    }
     pub fn add(&mut self, field: &'static str, error: FieldError) {
         // The first problem found is the one worth telling.
         self.0.entry(field).or_insert(error);

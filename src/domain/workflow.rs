@@ -58,22 +58,42 @@ pub enum Action {
     AutoClose,
     /// Withdrawal that takes effect at once (before work starts).
     Withdraw,
+    /// Change the ticket's details: staff while it is open (type, urgency),
+    /// the customer only before work starts (every field).
+    EditDetails,
+    /// A supervisor puts a ticket left in a wrong state into the right one, with a reason.
+    Correct(TicketState),
+    /// The customer's satisfaction survey, once the ticket is closed.
+    Rate,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
-        Action::Take,
-        Action::Reassign,
-        Action::Start,
-        Action::Reply,
-        Action::AddInfo,
-        Action::RequestInfo,
-        Action::Resolve,
-        Action::Confirm,
-        Action::RejectFix,
-        Action::AutoClose,
-        Action::Withdraw,
-    ];
+    /// Every action, with a correction to each state.
+    pub fn all() -> Vec<Action> {
+        let mut all = vec![
+            Action::Take,
+            Action::Reassign,
+            Action::Start,
+            Action::Reply,
+            Action::AddInfo,
+            Action::RequestInfo,
+            Action::Resolve,
+            Action::Confirm,
+            Action::RejectFix,
+            Action::AutoClose,
+            Action::Withdraw,
+            Action::EditDetails,
+            Action::Rate,
+        ];
+        all.extend(TicketState::ALL.iter().map(|s| Action::Correct(*s)));
+        all
+    }
+}
+
+/// States a supervisor may correct a ticket into. Not `submitted` (that would
+/// silently drop the assignee) and not `withdrawn` (withdrawal has its own process).
+pub fn correction_targets() -> &'static [TicketState] {
+    &[Assigned, InProgress, AwaitingCustomer, Resolved, Closed]
 }
 
 /// Why an action was refused; each has a message for people (the i18n key).
@@ -89,6 +109,10 @@ pub enum Refusal {
     NeedsWithdrawalRequest,
     /// Not possible in the ticket's current state.
     WrongState(TicketState),
+    /// Work has started: only staff change the ticket now.
+    WorkStarted,
+    /// Another agent has this ticket; only they (or a supervisor) work it.
+    NotAssignee,
 }
 
 impl Refusal {
@@ -99,18 +123,49 @@ impl Refusal {
             Refusal::AlreadyAssigned => "refusal-already-assigned",
             Refusal::NeedsWithdrawalRequest => "refusal-needs-withdrawal-request",
             Refusal::WrongState(_) => "refusal-wrong-state",
+            Refusal::WorkStarted => "refusal-work-started",
+            Refusal::NotAssignee => "refusal-not-assignee",
         }
+    }
+}
+
+/// Actions only the ticket's assignee (or a supervisor) may take.
+pub fn assignee_only(action: Action) -> bool {
+    match action {
+        Action::Start | Action::RequestInfo | Action::Resolve | Action::Reassign => true,
+        Action::Take
+        | Action::Reply
+        | Action::AddInfo
+        | Action::Confirm
+        | Action::RejectFix
+        | Action::AutoClose
+        | Action::Withdraw
+        | Action::EditDetails
+        | Action::Correct(_)
+        | Action::Rate => false,
     }
 }
 
 /// The state after `action`, or why it is refused.
 pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<TicketState, Refusal> {
-    if let Closed | Withdrawn = state {
-        return Err(Refusal::Finished);
-    }
     let staff = actor.is_staff();
     let customer = actor == Actor::Customer;
+    let finished = matches!(state, Closed | Withdrawn);
     match action {
+        // The two actions that reach finished tickets come first.
+        Action::Correct(target) => {
+            require(actor == Actor::Supervisor)?;
+            if target != state && correction_targets().contains(&target) {
+                Ok(target)
+            } else {
+                Err(Refusal::WrongState(state))
+            }
+        }
+        Action::Rate => {
+            require(customer)?;
+            only(state, Closed, Closed)
+        }
+        _ if finished => Err(Refusal::Finished),
         Action::Take => {
             require(staff)?;
             match state {
@@ -174,6 +229,15 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
                 Closed | Withdrawn => Err(Refusal::Finished),
             }
         }
+        Action::EditDetails => {
+            require(customer || staff)?;
+            match state {
+                Submitted | Assigned => Ok(state),
+                InProgress | AwaitingCustomer | Resolved if staff => Ok(state),
+                InProgress | AwaitingCustomer | Resolved => Err(Refusal::WorkStarted),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
     }
 }
 
@@ -218,6 +282,20 @@ mod tests {
         rows.push((Submitted, A::Withdraw, Customer, Withdrawn));
         rows.push((Assigned, A::Withdraw, Customer, Withdrawn));
         rows.push((Resolved, A::AutoClose, System, Closed));
+        for s in [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved] {
+            rows.push((s, A::EditDetails, Agent, s));
+            rows.push((s, A::EditDetails, Supervisor, s));
+        }
+        rows.push((Submitted, A::EditDetails, Customer, Submitted));
+        rows.push((Assigned, A::EditDetails, Customer, Assigned));
+        rows.push((Closed, A::Rate, Customer, Closed));
+        for &from in TicketState::ALL {
+            for &to in correction_targets() {
+                if from != to {
+                    rows.push((from, A::Correct(to), Supervisor, to));
+                }
+            }
+        }
         rows
     }
 
@@ -226,7 +304,7 @@ mod tests {
         let table = allowed();
         let mut checked = 0;
         for &state in TicketState::ALL {
-            for action in Action::ALL {
+            for action in Action::all() {
                 for actor in Actor::ALL {
                     let expected = table
                         .iter()
@@ -241,7 +319,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 11 * 4);
+        assert_eq!(checked, 7 * (13 + 7) * 4);
     }
 
     #[test]
@@ -252,5 +330,10 @@ mod tests {
         assert_eq!(decide(Submitted, A::Take, Customer), Err(Refusal::NotYourRole));
         assert_eq!(decide(InProgress, A::Withdraw, Customer), Err(Refusal::NeedsWithdrawalRequest));
         assert_eq!(decide(Submitted, A::Resolve, Agent), Err(Refusal::WrongState(Submitted)));
+        assert_eq!(decide(InProgress, A::EditDetails, Customer), Err(Refusal::WorkStarted));
+        assert_eq!(decide(Closed, A::Correct(InProgress), Agent), Err(Refusal::NotYourRole));
+        assert_eq!(decide(Closed, A::Correct(InProgress), Supervisor), Ok(InProgress));
+        assert_eq!(decide(Closed, A::Correct(Withdrawn), Supervisor), Err(Refusal::WrongState(Closed)));
+        assert_eq!(decide(Resolved, A::Rate, Customer), Err(Refusal::WrongState(Resolved)));
     }
 }

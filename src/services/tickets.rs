@@ -8,7 +8,7 @@ use crate::domain::workflow::{self, Action};
 use crate::domain::{Actor, Channel, Role, TicketState, UserId};
 use crate::error::{AppError, AppResult};
 use crate::store::events::{self, EventView, NewEvent, kind};
-use crate::store::tickets::{self, Ticket};
+use crate::store::tickets::{self, Milestone, Ticket};
 use crate::store::{Conn, users};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -41,6 +41,7 @@ pub struct TicketView {
     pub ticket: Ticket,
     pub assignee_name: Option<String>,
     pub events: Vec<EventView>,
+    pub survey: Option<crate::store::surveys::Survey>,
 }
 
 /// Loads a ticket if `viewer` may see it. Another customer's ticket is "not
@@ -67,7 +68,8 @@ pub async fn view(conn: &mut Conn, number: &str, viewer: &SessionUser) -> AppRes
     };
     // Internal notes never reach customers: filtered in the query, not the template.
     let events = events::list(conn, ticket.id, viewer.is_staff()).await?;
-    Ok(TicketView { ticket, assignee_name, events })
+    let survey = crate::store::surveys::find(conn, ticket.id).await?;
+    Ok(TicketView { ticket, assignee_name, events, survey })
 }
 
 /// Who makes a change: a signed-in person, or the system (timers and jobs).
@@ -98,10 +100,17 @@ impl By<'_> {
 /// Locks the ticket, checks the person may see it, that the page they acted on
 /// is current, and that the workflow allows `action`; returns the ticket and
 /// the state it moves to.
-async fn lock_for(conn: &mut Conn, number: &str, by: By<'_>, change: &Change<'_>) -> AppResult<(Ticket, TicketState)> {
+pub(super) async fn lock_for(conn: &mut Conn, number: &str, by: By<'_>, change: &Change<'_>) -> AppResult<(Ticket, TicketState)> {
     let ticket = tickets::lock_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
     if let By::Person(person) = by {
         ensure_visible(&ticket, person)?;
+        // Agents work their own tickets; supervisors may act on anyone's.
+        if workflow::assignee_only(change.action)
+            && person.role == Role::Agent
+            && ticket.assignee_id.is_some_and(|a| a != person.id)
+        {
+            return Err(AppError::Refused(workflow::Refusal::NotAssignee));
+        }
     }
     if change.expected_version.is_some_and(|v| v != ticket.version) {
         return Err(AppError::Conflict("error-stale"));
@@ -140,7 +149,7 @@ pub async fn comment(
     }
     let body = parse_comment(body).map_err(AppError::Invalid)?;
     let action = if who.is_staff() { Action::Reply } else { Action::AddInfo };
-    let change = Change { action, text: Some(&body), internal, expected_version: None };
+    let change = Change { text: Some(&body), internal, ..Change::new(action) };
     let now = Utc::now();
     conn.transaction::<_, AppError, _>(async |conn| apply(conn, number, By::Person(who), change, now).await).await
 }
@@ -148,7 +157,8 @@ pub async fn comment(
 /// The event kind an action writes.
 fn event_kind(action: Action) -> &'static str {
     match action {
-        Action::Take | Action::Reassign => kind::ASSIGNED,
+        Action::Take => kind::ASSIGNED,
+        Action::Reassign => kind::REASSIGNED,
         Action::Start => kind::STARTED,
         Action::Reply => kind::REPLY,
         Action::AddInfo => kind::CUSTOMER_INFO,
@@ -158,11 +168,35 @@ fn event_kind(action: Action) -> &'static str {
         Action::RejectFix => kind::REOPENED,
         Action::AutoClose => kind::AUTO_CLOSED,
         Action::Withdraw => kind::WITHDRAWN,
+        Action::EditDetails => kind::FIELDS_CHANGED,
+        Action::Correct(_) => kind::CORRECTED,
+        Action::Rate => kind::RATED,
+    }
+}
+
+/// The milestone an action reaches, for the timestamps metrics read.
+fn milestone(action: Action) -> Option<Milestone> {
+    match action {
+        Action::Resolve => Some(Milestone::Resolved),
+        Action::Confirm | Action::AutoClose => Some(Milestone::Closed),
+        Action::Withdraw => Some(Milestone::Withdrawn),
+        Action::RejectFix => Some(Milestone::Reopened),
+        Action::Correct(TicketState::Closed) => Some(Milestone::Closed),
+        Action::Correct(TicketState::Resolved) => Some(Milestone::Resolved),
+        Action::Take
+        | Action::Reassign
+        | Action::Start
+        | Action::Reply
+        | Action::AddInfo
+        | Action::RequestInfo
+        | Action::EditDetails
+        | Action::Correct(_)
+        | Action::Rate => None,
     }
 }
 
 /// One workflow action with its text, if any.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Change<'a> {
     pub action: Action,
     pub text: Option<&'a str>,
@@ -171,11 +205,15 @@ pub struct Change<'a> {
     /// The ticket version the person's page showed; a different current
     /// version means someone else changed it first (optimistic concurrency).
     pub expected_version: Option<i32>,
+    /// For `Reassign`: the new assignee.
+    pub new_assignee: Option<UserId>,
+    /// Extra facts for the event (e.g. a cause category).
+    pub data: Option<serde_json::Value>,
 }
 
 impl<'a> Change<'a> {
     pub fn new(action: Action) -> Self {
-        Change { action, text: None, internal: false, expected_version: None }
+        Change { action, text: None, internal: false, expected_version: None, new_assignee: None, data: None }
     }
     pub fn text(mut self, text: &'a str) -> Self {
         self.text = Some(text);
@@ -199,9 +237,13 @@ pub async fn apply(
     let (ticket, next) = lock_for(conn, number, by, &change).await?;
     let assignee = match (change.action, by) {
         (Action::Take, By::Person(who)) => Some(who.id),
+        (Action::Reassign, _) => change.new_assignee.or(ticket.assignee_id),
         _ => ticket.assignee_id,
     };
     let updated = tickets::set_state(conn, ticket.id, next, assignee, now).await?;
+    if let Some(milestone) = milestone(change.action) {
+        tickets::stamp(conn, ticket.id, milestone, now).await?;
+    }
     let kind = if change.internal { kind::NOTE } else { event_kind(change.action) };
     let mut event = NewEvent::new(ticket.id, by.user_id(), kind, now);
     if next != ticket.state {
@@ -211,6 +253,9 @@ pub async fn apply(
     event.internal = change.internal;
     if let (Action::Take, By::Person(who)) = (change.action, by) {
         event.data = serde_json::json!({ "assignee_id": who.id, "assignee_name": who.name });
+    }
+    if let Some(data) = change.data {
+        event.data = data;
     }
     events::append(conn, &event).await?;
     if by.is_staff() && change.text.is_some() && !change.internal {

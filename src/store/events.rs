@@ -21,6 +21,10 @@ pub mod kind {
     pub const REOPENED: &str = "reopened";
     pub const AUTO_CLOSED: &str = "auto_closed";
     pub const WITHDRAWN: &str = "withdrawn";
+    pub const REASSIGNED: &str = "reassigned";
+    pub const FIELDS_CHANGED: &str = "fields_changed";
+    pub const CORRECTED: &str = "corrected";
+    pub const RATED: &str = "rated";
 }
 
 #[derive(Debug, Insertable)]

@@ -1,8 +1,10 @@
 //! Queries, one module per aggregate; each function takes a connection so a
 //! service can compose several in one transaction.
 
+pub mod causes;
 pub mod events;
 pub mod login_failures;
+pub mod surveys;
 pub mod tickets;
 pub mod users;
 

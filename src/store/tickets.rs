@@ -37,8 +37,34 @@ pub struct Ticket {
     pub version: i32,
     pub reopen_count: i32,
     pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub solution: Option<String>,
+    pub cause_code: Option<String>,
+}
+
+impl Ticket {
+    /// The ticket's typed-in details, as the form model.
+    pub fn draft(&self) -> TicketDraft {
+        TicketDraft {
+            ticket_type: self.ticket_type,
+            urgency: self.urgency,
+            product_model: self.product_model.clone(),
+            serial_number: self.serial_number.clone(),
+            purchase_date: self.purchase_date,
+            order_number: self.order_number.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            desired_outcome: self.desired_outcome,
+            contact_name: self.contact_name.clone(),
+            contact_phone: self.contact_phone.clone(),
+            contact_email: self.contact_email.clone(),
+            address: self.address.clone(),
+            region: self.region.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -141,6 +167,63 @@ pub async fn set_state(
         .set((
             tickets::state.eq(state),
             tickets::assignee_id.eq(assignee),
+            tickets::version.eq(tickets::version + 1),
+            tickets::updated_at.eq(now),
+        ))
+        .returning(Ticket::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A moment in a ticket's life that metrics need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    Resolved,
+    Closed,
+    Withdrawn,
+    /// The customer rejected the solution.
+    Reopened,
+}
+
+pub async fn stamp(conn: &mut Conn, id: TicketId, milestone: Milestone, at: DateTime<Utc>) -> QueryResult<()> {
+    let target = tickets::table.find(id);
+    let query = match milestone {
+        Milestone::Resolved => diesel::update(target).set(tickets::resolved_at.eq(Some(at))).execute(conn),
+        Milestone::Closed => diesel::update(target).set(tickets::closed_at.eq(Some(at))).execute(conn),
+        Milestone::Withdrawn => diesel::update(target).set(tickets::withdrawn_at.eq(Some(at))).execute(conn),
+        Milestone::Reopened => diesel::update(target)
+            .set((tickets::reopen_count.eq(tickets::reopen_count + 1), tickets::resolved_at.eq(None::<DateTime<Utc>>)))
+            .execute(conn),
+    };
+    query.await.map(drop)
+}
+
+pub async fn set_resolution(conn: &mut Conn, id: TicketId, solution: &str, cause: &str) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::solution.eq(solution), tickets::cause_code.eq(cause)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Replaces the ticket's details (the parts people type), bumping its version.
+pub async fn update_details(conn: &mut Conn, id: TicketId, d: &TicketDraft, now: DateTime<Utc>) -> QueryResult<Ticket> {
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::ticket_type.eq(d.ticket_type),
+            tickets::urgency.eq(d.urgency),
+            tickets::product_model.eq(&d.product_model),
+            tickets::serial_number.eq(&d.serial_number),
+            tickets::purchase_date.eq(d.purchase_date),
+            tickets::order_number.eq(&d.order_number),
+            tickets::title.eq(&d.title),
+            tickets::description.eq(&d.description),
+            tickets::desired_outcome.eq(d.desired_outcome),
+            tickets::contact_name.eq(&d.contact_name),
+            tickets::contact_phone.eq(&d.contact_phone),
+            tickets::contact_email.eq(&d.contact_email),
+            tickets::address.eq(&d.address),
+            tickets::region.eq(&d.region),
             tickets::version.eq(tickets::version + 1),
             tickets::updated_at.eq(now),
         ))

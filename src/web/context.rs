@@ -17,7 +17,7 @@ use std::future::{Ready, ready};
 /// One option of a select.
 #[derive(Debug, Clone)]
 pub struct Choice {
-    pub code: &'static str,
+    pub code: String,
     pub label: String,
     pub selected: bool,
 }
@@ -92,12 +92,37 @@ impl Page {
 
     /// Options for a `<select>` of `all`, with `current` (a code) selected.
     pub fn choices<T: Labelled>(&self, all: &[T], current: &str) -> Vec<Choice> {
-        all.iter().map(|v| Choice { code: v.code(), label: self.label(*v), selected: v.code() == current }).collect()
+        all.iter().map(|v| Choice { code: v.code().to_owned(), label: self.label(*v), selected: v.code() == current }).collect()
     }
 
     /// What an event in the log is called (`event-<kind>` in the Fluent files).
     pub fn event_label(&self, kind: &str) -> String {
         self.t(&format!("event-{kind}"))
+    }
+
+    /// The field changes an event records, as lines like "紧急程度: 一般 → 紧急".
+    pub fn field_changes(&self, data: &serde_json::Value) -> Vec<String> {
+        let Some(changes) = data.get("changes").and_then(|c| c.as_array()) else {
+            return Vec::new();
+        };
+        changes
+            .iter()
+            .filter_map(|c| {
+                let field = c.get("field")?.as_str()?;
+                let value = |key: &str| {
+                    let raw = c.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+                    let prefix = match field {
+                        "ticket_type" => "type",
+                        "urgency" => "urgency",
+                        "desired_outcome" => "outcome",
+                        _ => return if raw.is_empty() { "—".to_owned() } else { raw.to_owned() },
+                    };
+                    self.t(&format!("{prefix}-{raw}"))
+                };
+                let label = self.t(&format!("field-{}", field.replace('_', "-")));
+                Some(format!("{label}: {} → {}", value("old"), value("new")))
+            })
+            .collect()
     }
 
     /// Staff reply; customers add information.

@@ -35,6 +35,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}", web::get().to(tickets::show))
         .route("/tickets/{number}/take", web::post().to(tickets::take))
         .route("/tickets/{number}/comments", web::post().to(tickets::comment))
+        .route("/tickets/{number}/act/{action}", web::post().to(tickets::act))
+        .route("/tickets/{number}/reassign", web::post().to(tickets::reassign))
+        .route("/tickets/{number}/classify", web::post().to(tickets::classify))
+        .route("/tickets/{number}/correct", web::post().to(tickets::correct))
+        .route("/tickets/{number}/survey", web::post().to(tickets::survey))
+        .route("/tickets/{number}/edit", web::get().to(tickets::edit_form))
+        .route("/tickets/{number}/edit", web::post().to(tickets::edit))
         .route("/queue", web::get().to(queue::index))
         .route("/staff", web::get().to(staff::index))
         .route("/staff", web::post().to(staff::create));

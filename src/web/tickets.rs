@@ -1,15 +1,22 @@
-//! The ticket page, shared by customers and staff, and its small actions
-//! (take, comment) that swap the ticket's main part in place with htmx.
+//! The ticket page, shared by customers and staff, and its actions. Small
+//! actions swap the ticket's main part in place with htmx; without htmx they
+//! post and redirect back. A refused or stale action shows the current ticket
+//! with the reason on top.
 
-use super::context::Page;
-use super::session::{SignedIn, Staff};
+use super::context::{Choice, Page};
+use super::session::{Customer, SignedIn, Staff, Supervisor};
 use super::{is_htmx, render_status, see_other};
+use crate::domain::ticket_form::TicketInput;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workflow::{self, Action};
+use crate::domain::{DesiredOutcome, Role, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
+use crate::services::lifecycle::{self, ActInput, CorrectInput, DetailsEdit, ReassignInput, SurveyInput};
 use crate::services::tickets::{self as ticket_service, TicketView};
 use crate::startup::AppState;
+use crate::store::causes::{self, Cause};
+use crate::store::users::{self, User};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -20,18 +27,73 @@ pub struct Allowed {
     pub take: bool,
     pub comment: bool,
     pub internal_note: bool,
+    pub start: bool,
+    pub request_info: bool,
+    pub resolve: bool,
+    pub confirm: bool,
+    pub reject: bool,
+    pub reassign: bool,
+    pub classify: bool,
+    pub edit: bool,
+    pub correct: bool,
+    pub rate: bool,
 }
 
 impl Allowed {
     fn for_viewer(view: &TicketView, viewer: &SessionUser) -> Allowed {
-        let can = |action| workflow::decide(view.ticket.state, action, viewer.role.into()).is_ok();
-        let comment_action = if viewer.is_staff() { Action::Reply } else { Action::AddInfo };
+        let ticket = &view.ticket;
+        let works_it = viewer.role == Role::Supervisor || ticket.assignee_id.is_none_or(|a| a == viewer.id);
+        let can = |action| {
+            workflow::decide(ticket.state, action, viewer.role.into()).is_ok()
+                && (works_it || !workflow::assignee_only(action))
+        };
+        let staff = viewer.is_staff();
+        let comment_action = if staff { Action::Reply } else { Action::AddInfo };
+        let correct = viewer.role == Role::Supervisor
+            && workflow::correction_targets().iter().any(|t| can(Action::Correct(*t)));
         Allowed {
             take: can(Action::Take),
             comment: can(comment_action),
-            internal_note: viewer.is_staff() && can(Action::Reply),
+            internal_note: staff && can(Action::Reply),
+            start: can(Action::Start),
+            request_info: can(Action::RequestInfo),
+            resolve: can(Action::Resolve),
+            confirm: can(Action::Confirm),
+            reject: can(Action::RejectFix),
+            reassign: can(Action::Reassign) && ticket.assignee_id.is_some(),
+            classify: staff && can(Action::EditDetails),
+            edit: !staff && can(Action::EditDetails),
+            correct,
+            rate: can(Action::Rate) && view.survey.is_none(),
         }
     }
+}
+
+/// A form that came back with problems: which one, what was typed, what is wrong.
+#[derive(Default)]
+pub struct Retry {
+    pub form: &'static str,
+    pub text: String,
+    pub errors: FieldErrors,
+}
+
+impl Retry {
+    /// The typed text, if `form` is the one that failed.
+    pub fn text_for(&self, form: &str) -> &str {
+        if self.form == form { &self.text } else { "" }
+    }
+    /// The problems, if `form` is the one that failed.
+    pub fn errors_for(&self, form: &str) -> &FieldErrors {
+        static NONE: FieldErrors = FieldErrors::empty();
+        if self.form == form { &self.errors } else { &NONE }
+    }
+}
+
+/// What staff need for the action forms.
+#[derive(Default)]
+pub struct StaffTools {
+    pub causes: Vec<Cause>,
+    pub staff: Vec<User>,
 }
 
 #[derive(Template)]
@@ -40,8 +102,9 @@ struct TicketPage<'a> {
     page: &'a Page,
     view: &'a TicketView,
     allowed: Allowed,
-    comment: &'a str,
-    errors: &'a FieldErrors,
+    retry: &'a Retry,
+    notice: Option<String>,
+    tools: StaffTools,
 }
 
 #[derive(Template)]
@@ -50,9 +113,56 @@ struct TicketMain<'a> {
     page: &'a Page,
     view: &'a TicketView,
     allowed: Allowed,
-    comment: &'a str,
-    errors: &'a FieldErrors,
+    retry: &'a Retry,
+    notice: Option<String>,
+    tools: StaffTools,
 }
+
+/// Choices the action forms offer, computed for the page's language.
+pub trait TicketForms {
+    fn page(&self) -> &Page;
+    fn view(&self) -> &TicketView;
+    fn tools(&self) -> &StaffTools;
+
+    fn cause_choices(&self) -> Vec<Choice> {
+        self.tools()
+            .causes
+            .iter()
+            .map(|c| Choice { code: c.code.clone(), label: c.name(self.page().lang).to_owned(), selected: false })
+            .collect()
+    }
+    fn type_choices(&self) -> Vec<Choice> {
+        self.page().choices(TicketType::ALL, self.view().ticket.ticket_type.code())
+    }
+    fn urgency_choices(&self) -> Vec<Choice> {
+        self.page().choices(Urgency::ALL, self.view().ticket.urgency.code())
+    }
+    fn correction_choices(&self) -> Vec<Choice> {
+        let current = self.view().ticket.state;
+        let targets: Vec<TicketState> =
+            workflow::correction_targets().iter().copied().filter(|t| *t != current).collect();
+        self.page().choices(&targets, "")
+    }
+    fn outcome_label(&self) -> String {
+        self.page().label(self.view().ticket.desired_outcome)
+    }
+    fn cause_label(&self) -> Option<String> {
+        let code = self.view().ticket.cause_code.as_deref()?;
+        let cause = self.tools().causes.iter().find(|c| c.code == code);
+        Some(cause.map(|c| c.name(self.page().lang).to_owned()).unwrap_or_else(|| code.to_owned()))
+    }
+}
+
+macro_rules! ticket_forms {
+    ($($t:ident),+) => {$(
+        impl TicketForms for $t<'_> {
+            fn page(&self) -> &Page { self.page }
+            fn view(&self) -> &TicketView { self.view }
+            fn tools(&self) -> &StaffTools { &self.tools }
+        }
+    )+};
+}
+ticket_forms!(TicketPage, TicketMain);
 
 /// One request on one ticket: who asks, about which ticket, in which language.
 struct OnTicket<'a> {
@@ -64,27 +174,48 @@ struct OnTicket<'a> {
 }
 
 impl OnTicket<'_> {
-    /// The whole page, or just its main part for htmx, with the comment box as given.
-    async fn respond(&self, status: StatusCode, comment: &str, errors: &FieldErrors) -> AppResult<HttpResponse> {
+    /// The whole page, or just its main part for htmx.
+    async fn respond(&self, status: StatusCode, retry: &Retry, notice: Option<String>) -> AppResult<HttpResponse> {
         let mut conn = self.state.pool.get().await?;
         let view = ticket_service::view(&mut conn, self.number, self.me).await?;
         let allowed = Allowed::for_viewer(&view, self.me);
+        // Cause names are shown to everyone; the staff list only to staff.
+        let mut tools = StaffTools { causes: causes::list(&mut conn).await?, staff: Vec::new() };
+        if allowed.reassign {
+            tools.staff = users::list_staff(&mut conn).await?.into_iter().filter(|u| u.available).collect();
+        }
         let page = self.page;
         if is_htmx(self.req) {
-            render_status(status, &TicketMain { page, view: &view, allowed, comment, errors })
+            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools })
         } else {
-            render_status(status, &TicketPage { page, view: &view, allowed, comment, errors })
+            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools })
         }
     }
 
-    /// After a change: htmx gets the fresh main part, a plain form post a redirect.
-    async fn after_change(&self) -> AppResult<HttpResponse> {
-        if is_htmx(self.req) {
-            self.respond(StatusCode::OK, "", &FieldErrors::default()).await
-        } else {
-            Ok(see_other(&format!("/tickets/{}", self.number)))
+    /// After an action: the fresh ticket (htmx) or a redirect back (plain form);
+    /// bad input re-renders the form; a refusal or a stale page shows the
+    /// current ticket with the reason.
+    async fn after<T>(&self, result: AppResult<T>, form: &'static str, text: &str) -> AppResult<HttpResponse> {
+        match result {
+            Ok(_) if is_htmx(self.req) => self.respond(StatusCode::OK, &Retry::default(), None).await,
+            Ok(_) => Ok(see_other(&format!("/tickets/{}", self.number))),
+            Err(AppError::Invalid(errors)) => {
+                let retry = Retry { form, text: text.to_owned(), errors };
+                self.respond(StatusCode::UNPROCESSABLE_ENTITY, &retry, None).await
+            }
+            Err(e @ (AppError::Refused(_) | AppError::Conflict(_))) => {
+                let notice = Some(self.page.t(e.message_key()));
+                self.respond(StatusCode::CONFLICT, &Retry::default(), notice).await
+            }
+            Err(other) => Err(other),
         }
     }
+}
+
+macro_rules! on_ticket {
+    ($req:expr, $state:expr, $page:expr, $me:expr, $number:expr) => {
+        OnTicket { req: &$req, state: &$state, page: &$page, me: &$me, number: &$number }
+    };
 }
 
 pub async fn show(
@@ -94,8 +225,7 @@ pub async fn show(
     state: web::Data<AppState>,
     number: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let on = OnTicket { req: &req, state: &state, page: &page, me: &me, number: &number };
-    on.respond(StatusCode::OK, "", &FieldErrors::default()).await
+    on_ticket!(req, state, page, me, number).respond(StatusCode::OK, &Retry::default(), None).await
 }
 
 pub async fn take(
@@ -106,9 +236,9 @@ pub async fn take(
     number: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    ticket_service::take(&mut conn, &number, &me).await?;
+    let result = ticket_service::take(&mut conn, &number, &me).await;
     drop(conn);
-    OnTicket { req: &req, state: &state, page: &page, me: &me, number: &number }.after_change().await
+    on_ticket!(req, state, page, me, number).after(result, "take", "").await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,13 +258,180 @@ pub async fn comment(
     form: web::Form<CommentInput>,
 ) -> AppResult<HttpResponse> {
     let internal = form.internal.is_some();
+    if internal && !me.is_staff() {
+        return Err(AppError::Forbidden);
+    }
     let mut conn = state.pool.get().await?;
     let result = ticket_service::comment(&mut conn, &number, &me, &form.body, internal).await;
     drop(conn);
-    let on = OnTicket { req: &req, state: &state, page: &page, me: &me, number: &number };
-    match result {
-        Ok(_) => on.after_change().await,
-        Err(AppError::Invalid(errors)) => on.respond(StatusCode::UNPROCESSABLE_ENTITY, &form.body, &errors).await,
-        Err(other) => Err(other),
+    on_ticket!(req, state, page, me, number).after(result, "comment", &form.body).await
+}
+
+/// Start, ask for information, resolve, confirm, reject: `POST /tickets/{number}/act/{action}`.
+pub async fn act(
+    SignedIn(me): SignedIn,
+    page: Page,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActInput>,
+) -> AppResult<HttpResponse> {
+    let (number, code) = path.into_inner();
+    let action = lifecycle::simple_action(&code).ok_or(AppError::NotFound)?;
+    let form_name = match action {
+        Action::RequestInfo => "request_info",
+        Action::Resolve => "resolve",
+        Action::RejectFix => "reject",
+        _ => "act",
+    };
+    let mut conn = state.pool.get().await?;
+    let result = lifecycle::act(&mut conn, &number, &me, action, &form).await;
+    drop(conn);
+    on_ticket!(req, state, page, me, number).after(result, form_name, &form.text).await
+}
+
+pub async fn reassign(
+    Staff(me): Staff,
+    page: Page,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    form: web::Form<ReassignInput>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let result = lifecycle::reassign(&mut conn, &number, &me, &form).await;
+    drop(conn);
+    on_ticket!(req, state, page, me, number).after(result, "reassign", &form.reason).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ClassifyInput {
+    version: Option<i32>,
+    ticket_type: String,
+    urgency: String,
+}
+
+/// Staff change the type or urgency; both values are logged before and after.
+pub async fn classify(
+    Staff(me): Staff,
+    page: Page,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    form: web::Form<ClassifyInput>,
+) -> AppResult<HttpResponse> {
+    let mut c = crate::domain::validate::Checker::default();
+    let ticket_type = c.choice("ticket_type", &form.ticket_type, TicketType::parse);
+    let urgency = c.choice("urgency", &form.urgency, Urgency::parse);
+    let result = match (ticket_type, urgency) {
+        (Some(ticket_type), Some(urgency)) => {
+            let mut conn = state.pool.get().await?;
+            let edit = DetailsEdit::Classification { ticket_type, urgency };
+            lifecycle::edit_details(&mut conn, &number, &me, edit, form.version).await
+        }
+        _ => Err(AppError::Invalid(c.errors)),
+    };
+    on_ticket!(req, state, page, me, number).after(result, "classify", "").await
+}
+
+pub async fn correct(
+    Supervisor(me): Supervisor,
+    page: Page,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    form: web::Form<CorrectInput>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let result = lifecycle::correct(&mut conn, &number, &me, &form).await;
+    drop(conn);
+    on_ticket!(req, state, page, me, number).after(result, "correct", &form.reason).await
+}
+
+pub async fn survey(
+    Customer(me): Customer,
+    page: Page,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    form: web::Form<SurveyInput>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let result = lifecycle::rate(&mut conn, &number, &me, &form).await;
+    drop(conn);
+    on_ticket!(req, state, page, me, number).after(result, "survey", &form.comment).await
+}
+
+#[derive(Template)]
+#[template(path = "tickets/edit.html")]
+struct EditPage<'a> {
+    page: Page,
+    number: &'a str,
+    version: i32,
+    form: TicketInput,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+impl EditPage<'_> {
+    fn ticket_types(&self) -> Vec<Choice> {
+        self.page.choices(TicketType::ALL, &self.form.ticket_type)
     }
+    fn urgencies(&self) -> Vec<Choice> {
+        self.page.choices(Urgency::ALL, &self.form.urgency)
+    }
+    fn outcomes(&self) -> Vec<Choice> {
+        self.page.choices(DesiredOutcome::ALL, &self.form.desired_outcome)
+    }
+}
+
+/// The customer's edit form, while work has not started.
+pub async fn edit_form(
+    Customer(me): Customer,
+    page: Page,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let ticket = ticket_service::load_visible(&mut conn, &number, &me).await?;
+    workflow::decide(ticket.state, Action::EditDetails, me.role.into()).map_err(AppError::Refused)?;
+    let form = ticket.draft().to_input();
+    let template = EditPage { page, number: &number, version: ticket.version, form, errors: FieldErrors::default(), notice: None };
+    render_status(StatusCode::OK, &template)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditInput {
+    version: Option<i32>,
+    #[serde(flatten)]
+    form: TicketInput,
+}
+
+pub async fn edit(
+    Customer(me): Customer,
+    page: Page,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    input: web::Form<EditInput>,
+) -> AppResult<HttpResponse> {
+    let EditInput { version, form } = input.into_inner();
+    let today = chrono::Utc::now().with_timezone(&state.tz).date_naive();
+    let result = match form.parse(today) {
+        Ok(draft) => {
+            let mut conn = state.pool.get().await?;
+            lifecycle::edit_details(&mut conn, &number, &me, DetailsEdit::All(Box::new(draft)), version).await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    let (status, errors, notice) = match result {
+        Ok(_) => return Ok(see_other(&format!("/tickets/{number}"))),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(e @ (AppError::Conflict(_) | AppError::Refused(_))) => {
+            (StatusCode::CONFLICT, FieldErrors::default(), Some(page.t(e.message_key())))
+        }
+        Err(other) => return Err(other),
+    };
+    let version = version.unwrap_or_default();
+    render_status(status, &EditPage { page, number: &number, version, form, errors, notice })
 }

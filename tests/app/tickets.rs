@@ -47,8 +47,9 @@ async fn two_agents_taking_at_once_one_wins_and_the_other_is_told() {
         statuses.sort();
         assert_eq!(statuses, vec![StatusCode::OK, StatusCode::CONFLICT], "round {round}");
         let loser = if a.status() == StatusCode::CONFLICT { a } else { b };
-        assert_eq!(loser.headers()["hx-retarget"], "#flash");
-        assert!(loser.text().await.unwrap().contains("已被其他人受理"));
+        let body = loser.text().await.unwrap();
+        assert!(body.contains("已被其他人受理"), "the loser is told");
+        assert!(body.contains("state-assigned"), "and sees the ticket as it is now");
         assert_eq!(
             app.count(&format!(
                 "SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.number = '{number}' AND e.kind = 'assigned'"
