@@ -72,6 +72,8 @@ impl ResponseError for AppError {
             AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            // Who may do it at all is a permission; the ticket's state is a conflict.
+            AppError::Refused(Refusal::NotYourRole | Refusal::NotAssignee) => StatusCode::FORBIDDEN,
             AppError::Refused(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -52,8 +52,12 @@ const SYSTEM_USER: &str = "postgres";
 /// `sun_path` is 108 bytes including the terminating NUL; keep a byte of slack.
 const MAX_SOCKET_PATH: usize = 107;
 
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
-const FAST_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Generous: after an unclean stop, start-up fsyncs the whole data folder, which
+/// takes minutes on a busy disk.
+const READY_TIMEOUT: Duration = Duration::from_secs(180);
+/// The shutdown checkpoint can take tens of seconds under heavy I/O; giving up
+/// early (SIGQUIT) would force crash recovery on the next start.
+const FAST_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(90);
 const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
 const LOG_TAIL_LINES: usize = 25;
 

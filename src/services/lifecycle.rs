@@ -6,7 +6,7 @@ use super::SessionUser;
 use super::tickets::{By, Change, apply, lock_for};
 use crate::db::PooledConn;
 use crate::domain::ticket_form::TicketDraft;
-use crate::domain::validate::{Checker, FieldError, FieldErrors};
+use crate::domain::validate::{Checker, FieldError};
 use crate::domain::workflow::Action;
 use crate::domain::{TicketState, TicketType, Urgency, UserId};
 use crate::error::{AppError, AppResult};
@@ -40,7 +40,13 @@ pub fn simple_action(code: &str) -> Option<Action> {
 }
 
 /// Start, ask for information, resolve (with a solution and a cause), confirm, reject (with a reason).
-pub async fn act(conn: &mut PooledConn, number: &str, who: &SessionUser, action: Action, input: &ActInput) -> AppResult<Ticket> {
+pub async fn act(
+    conn: &mut PooledConn,
+    number: &str,
+    who: &SessionUser,
+    action: Action,
+    input: &ActInput,
+) -> AppResult<Ticket> {
     let mut c = Checker::default();
     let text = match action {
         Action::RequestInfo | Action::Resolve | Action::RejectFix => Some(c.required("text", &input.text, 5000)),
@@ -84,7 +90,12 @@ pub struct ReassignInput {
 
 /// Gives the ticket to another available staff member, with a reason.
 /// Agents may pass on their own tickets; supervisors anyone's.
-pub async fn reassign(conn: &mut PooledConn, number: &str, who: &SessionUser, input: &ReassignInput) -> AppResult<Ticket> {
+pub async fn reassign(
+    conn: &mut PooledConn,
+    number: &str,
+    who: &SessionUser,
+    input: &ReassignInput,
+) -> AppResult<Ticket> {
     let mut c = Checker::default();
     let reason = c.required("reason", &input.reason, 500);
     let target = input.assignee.trim().parse::<i64>().ok().map(UserId);
@@ -135,7 +146,9 @@ pub async fn edit_details(
         let before = ticket.draft();
         let after = match edit {
             DetailsEdit::All(draft) => *draft,
-            DetailsEdit::Classification { ticket_type, urgency } => TicketDraft { ticket_type, urgency, ..before.clone() },
+            DetailsEdit::Classification { ticket_type, urgency } => {
+                TicketDraft { ticket_type, urgency, ..before.clone() }
+            }
         };
         let changes = before.changes_to(&after);
         if changes.is_empty() {
@@ -159,7 +172,12 @@ pub struct CorrectInput {
 }
 
 /// A supervisor's correction of a wrong state, with a required reason (logged, staff-only).
-pub async fn correct(conn: &mut PooledConn, number: &str, who: &SessionUser, input: &CorrectInput) -> AppResult<Ticket> {
+pub async fn correct(
+    conn: &mut PooledConn,
+    number: &str,
+    who: &SessionUser,
+    input: &CorrectInput,
+) -> AppResult<Ticket> {
     let mut c = Checker::default();
     let reason = c.required("reason", &input.reason, 500);
     let target = c.choice("state", &input.state, TicketState::parse);
@@ -210,12 +228,4 @@ pub async fn rate(conn: &mut PooledConn, number: &str, who: &SessionUser, input:
         Ok(())
     })
     .await
-}
-
-/// Field errors for a form, if `result` failed on input.
-pub fn field_errors<T>(result: &AppResult<T>) -> Option<&FieldErrors> {
-    match result {
-        Err(AppError::Invalid(errors)) => Some(errors),
-        _ => None,
-    }
 }

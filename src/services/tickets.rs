@@ -100,7 +100,12 @@ impl By<'_> {
 /// Locks the ticket, checks the person may see it, that the page they acted on
 /// is current, and that the workflow allows `action`; returns the ticket and
 /// the state it moves to.
-pub(super) async fn lock_for(conn: &mut Conn, number: &str, by: By<'_>, change: &Change<'_>) -> AppResult<(Ticket, TicketState)> {
+pub(super) async fn lock_for(
+    conn: &mut Conn,
+    number: &str,
+    by: By<'_>,
+    change: &Change<'_>,
+) -> AppResult<(Ticket, TicketState)> {
     let ticket = tickets::lock_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
     if let By::Person(person) = by {
         ensure_visible(&ticket, person)?;
@@ -112,10 +117,10 @@ pub(super) async fn lock_for(conn: &mut Conn, number: &str, by: By<'_>, change: 
             return Err(AppError::Refused(workflow::Refusal::NotAssignee));
         }
     }
+    let next = workflow::decide(ticket.state, change.action, by.actor()).map_err(AppError::Refused)?;
     if change.expected_version.is_some_and(|v| v != ticket.version) {
         return Err(AppError::Conflict("error-stale"));
     }
-    let next = workflow::decide(ticket.state, change.action, by.actor()).map_err(AppError::Refused)?;
     Ok((ticket, next))
 }
 
@@ -244,7 +249,8 @@ pub async fn apply(
     if let Some(milestone) = milestone(change.action) {
         tickets::stamp(conn, ticket.id, milestone, now).await?;
     }
-    let kind = if change.internal { kind::NOTE } else { event_kind(change.action) };
+    // An internal reply is a note; other internal texts (reasons) keep their action's kind.
+    let kind = if change.internal && change.action == Action::Reply { kind::NOTE } else { event_kind(change.action) };
     let mut event = NewEvent::new(ticket.id, by.user_id(), kind, now);
     if next != ticket.state {
         event = event.transition(ticket.state, next);

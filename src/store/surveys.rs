@@ -16,7 +16,13 @@ pub struct Survey {
 }
 
 /// Records the survey; false if the ticket was rated already.
-pub async fn insert(conn: &mut Conn, ticket: TicketId, customer: UserId, score: i16, comment: Option<&str>) -> QueryResult<bool> {
+pub async fn insert(
+    conn: &mut Conn,
+    ticket: TicketId,
+    customer: UserId,
+    score: i16,
+    comment: Option<&str>,
+) -> QueryResult<bool> {
     let inserted = diesel::insert_into(sv::table)
         .values((sv::ticket_id.eq(ticket), sv::customer_id.eq(customer), sv::score.eq(score), sv::comment.eq(comment)))
         .on_conflict_do_nothing()

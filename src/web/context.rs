@@ -92,7 +92,9 @@ impl Page {
 
     /// Options for a `<select>` of `all`, with `current` (a code) selected.
     pub fn choices<T: Labelled>(&self, all: &[T], current: &str) -> Vec<Choice> {
-        all.iter().map(|v| Choice { code: v.code().to_owned(), label: self.label(*v), selected: v.code() == current }).collect()
+        all.iter()
+            .map(|v| Choice { code: v.code().to_owned(), label: self.label(*v), selected: v.code() == current })
+            .collect()
     }
 
     /// What an event in the log is called (`event-<kind>` in the Fluent files).

@@ -18,7 +18,7 @@ use crate::startup::AppState;
 use crate::store::causes::{self, Cause};
 use crate::store::users::{self, User};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -49,8 +49,8 @@ impl Allowed {
         };
         let staff = viewer.is_staff();
         let comment_action = if staff { Action::Reply } else { Action::AddInfo };
-        let correct = viewer.role == Role::Supervisor
-            && workflow::correction_targets().iter().any(|t| can(Action::Correct(*t)));
+        let correct =
+            viewer.role == Role::Supervisor && workflow::correction_targets().iter().any(|t| can(Action::Correct(*t)));
         Allowed {
             take: can(Action::Take),
             comment: can(comment_action),
@@ -205,7 +205,7 @@ impl OnTicket<'_> {
             }
             Err(e @ (AppError::Refused(_) | AppError::Conflict(_))) => {
                 let notice = Some(self.page.t(e.message_key()));
-                self.respond(StatusCode::CONFLICT, &Retry::default(), notice).await
+                self.respond(e.status_code(), &Retry::default(), notice).await
             }
             Err(other) => Err(other),
         }
@@ -397,7 +397,8 @@ pub async fn edit_form(
     let ticket = ticket_service::load_visible(&mut conn, &number, &me).await?;
     workflow::decide(ticket.state, Action::EditDetails, me.role.into()).map_err(AppError::Refused)?;
     let form = ticket.draft().to_input();
-    let template = EditPage { page, number: &number, version: ticket.version, form, errors: FieldErrors::default(), notice: None };
+    let template =
+        EditPage { page, number: &number, version: ticket.version, form, errors: FieldErrors::default(), notice: None };
     render_status(StatusCode::OK, &template)
 }
 
@@ -428,7 +429,7 @@ pub async fn edit(
         Ok(_) => return Ok(see_other(&format!("/tickets/{number}"))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
         Err(e @ (AppError::Conflict(_) | AppError::Refused(_))) => {
-            (StatusCode::CONFLICT, FieldErrors::default(), Some(page.t(e.message_key())))
+            (e.status_code(), FieldErrors::default(), Some(page.t(e.message_key())))
         }
         Err(other) => return Err(other),
     };
