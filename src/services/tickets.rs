@@ -202,6 +202,12 @@ pub async fn apply(
         _ => ticket.assignee_id,
     };
     let updated = tickets::set_state(conn, ticket.id, next, assignee, now).await?;
+    // Milestones for metrics and the auto-close sweep.
+    if change.action == Action::Resolve {
+        tickets::mark_resolved(conn, ticket.id, now).await?;
+    } else if matches!(change.action, Action::Confirm | Action::AutoClose) {
+        tickets::mark_closed(conn, ticket.id, now).await?;
+    }
     let kind = if change.internal { kind::NOTE } else { event_kind(change.action) };
     let mut event = NewEvent::new(ticket.id, by.user_id(), kind, now);
     if next != ticket.state {
