@@ -2,6 +2,7 @@
 //! service can compose several in one transaction.
 
 pub mod events;
+pub mod jobs;
 pub mod login_failures;
 pub mod tickets;
 pub mod users;
