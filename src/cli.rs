@@ -116,7 +116,16 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
             }
         }
         let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
-        build_server(listener, AppState { pool, tz: settings.timezone }, options)?.await?;
+        // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
+        let worker = crate::jobs::start(pool.clone(), &settings.worker);
+        let served = match build_server(listener, AppState { pool, tz: settings.timezone }, options) {
+            Ok(server) => server.await,
+            Err(e) => Err(e),
+        };
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
+        served?;
         anyhow::Ok(())
     })
 }

@@ -38,6 +38,10 @@ pub struct Settings {
     #[arg(long, env = "AFTERSALES_DB_POOL", default_value_t = 16, global = true)]
     pub db_pool: usize,
 
+    /// The background worker (auto-close and other timed work).
+    #[command(flatten)]
+    pub worker: crate::jobs::WorkerSettings,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "AFTERSALES_WORKERS", global = true)]
     pub workers: Option<usize>,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod seed;
 pub mod services;
 pub mod startup;

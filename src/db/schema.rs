@@ -115,4 +115,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_events,
     cause_categories,
     surveys,
+    jobs,
 );
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        repeat_seconds -> Nullable<Int4>,
+        run_at -> Timestamptz,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        done_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}

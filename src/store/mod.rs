@@ -3,6 +3,7 @@
 
 pub mod causes;
 pub mod events;
+pub mod jobs;
 pub mod login_failures;
 pub mod surveys;
 pub mod tickets;

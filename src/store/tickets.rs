@@ -241,6 +241,20 @@ pub async fn mark_first_response(conn: &mut Conn, id: TicketId, at: DateTime<Utc
         .map(drop)
 }
 
+/// Up to `limit` tickets resolved before `cutoff` and still waiting for the
+/// customer, longest-waiting first, with the version they were seen at (the
+/// auto-close sweep; served by `tickets_resolved_sweep_idx`).
+pub async fn resolved_before(conn: &mut Conn, cutoff: DateTime<Utc>, limit: i64) -> QueryResult<Vec<(String, i32)>> {
+    tickets::table
+        .filter(tickets::state.eq(TicketState::Resolved))
+        .filter(tickets::resolved_at.lt(cutoff))
+        .order(tickets::resolved_at)
+        .select((tickets::number, tickets::version))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
 /// Position in the queue order (most urgent, then oldest, then lowest id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueCursor {

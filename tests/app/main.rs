@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod jobs;
 mod lifecycle;
 mod portal;
 mod queue;

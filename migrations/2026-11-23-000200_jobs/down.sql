@@ -1,0 +1,2 @@
+DROP INDEX tickets_resolved_sweep_idx;
+DROP TABLE jobs;
