@@ -86,3 +86,26 @@ diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> users (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, login_failures, ticket_number_days, tickets, ticket_events);
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        event_id -> Nullable<Int8>,
+        uploader_id -> Int8,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(attachments -> tickets (ticket_id));
+diesel::joinable!(attachments -> users (uploader_id));
+diesel::joinable!(attachments -> ticket_events (event_id));
+// Pairs with `attachments` only (a pair listed twice would not compile), so this
+// block stays apart from the list above.
+diesel::allow_tables_to_appear_in_same_query!(attachments, users);
+diesel::allow_tables_to_appear_in_same_query!(attachments, tickets);
+diesel::allow_tables_to_appear_in_same_query!(attachments, ticket_events);
