@@ -1,6 +1,7 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod context;
 pub mod csrf;
@@ -35,6 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}", web::get().to(tickets::show))
         .route("/tickets/{number}/take", web::post().to(tickets::take))
         .route("/tickets/{number}/comments", web::post().to(tickets::comment))
+        .route("/tickets/{number}/attachments", web::post().to(attachments::upload))
+        .route("/attachments/{id}", web::get().to(attachments::serve))
         .route("/queue", web::get().to(queue::index))
         .route("/staff", web::get().to(staff::index))
         .route("/staff", web::post().to(staff::create));

@@ -8,6 +8,7 @@ use crate::domain::validate::FieldErrors;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
+use crate::services::attachments::{self as attachment_service, AttachmentPanel};
 use crate::services::tickets::{self as ticket_service, TicketView};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
@@ -42,6 +43,7 @@ struct TicketPage<'a> {
     allowed: Allowed,
     comment: &'a str,
     errors: &'a FieldErrors,
+    attachments: &'a AttachmentPanel,
 }
 
 #[derive(Template)]
@@ -52,15 +54,16 @@ struct TicketMain<'a> {
     allowed: Allowed,
     comment: &'a str,
     errors: &'a FieldErrors,
+    attachments: &'a AttachmentPanel,
 }
 
 /// One request on one ticket: who asks, about which ticket, in which language.
-struct OnTicket<'a> {
-    req: &'a HttpRequest,
-    state: &'a AppState,
-    page: &'a Page,
-    me: &'a SessionUser,
-    number: &'a str,
+pub(crate) struct OnTicket<'a> {
+    pub req: &'a HttpRequest,
+    pub state: &'a AppState,
+    pub page: &'a Page,
+    pub me: &'a SessionUser,
+    pub number: &'a str,
 }
 
 impl OnTicket<'_> {
@@ -69,16 +72,18 @@ impl OnTicket<'_> {
         let mut conn = self.state.pool.get().await?;
         let view = ticket_service::view(&mut conn, self.number, self.me).await?;
         let allowed = Allowed::for_viewer(&view, self.me);
+        let attachments =
+            &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;
         let page = self.page;
         if is_htmx(self.req) {
-            render_status(status, &TicketMain { page, view: &view, allowed, comment, errors })
+            render_status(status, &TicketMain { page, view: &view, allowed, comment, errors, attachments })
         } else {
-            render_status(status, &TicketPage { page, view: &view, allowed, comment, errors })
+            render_status(status, &TicketPage { page, view: &view, allowed, comment, errors, attachments })
         }
     }
 
     /// After a change: htmx gets the fresh main part, a plain form post a redirect.
-    async fn after_change(&self) -> AppResult<HttpResponse> {
+    pub(crate) async fn after_change(&self) -> AppResult<HttpResponse> {
         if is_htmx(self.req) {
             self.respond(StatusCode::OK, "", &FieldErrors::default()).await
         } else {
