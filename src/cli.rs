@@ -6,6 +6,7 @@ use crate::domain::account_form::AccountInput;
 use crate::domain::validate::FieldErrors;
 use crate::i18n::Lang;
 use crate::seed::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
+use crate::services::attachments::UploadLimits;
 use crate::startup::{AppState, ServerOptions, build_server, session_key};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -118,7 +119,13 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
         let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
         let worker = crate::jobs::start(pool.clone(), &settings.worker);
-        let served = match build_server(listener, AppState { pool, tz: settings.timezone }, options) {
+        let state = AppState {
+            pool,
+            tz: settings.timezone,
+            data_dir: settings.data_dir.clone(),
+            upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
+        };
+        let served = match build_server(listener, state, options) {
             Ok(server) => server.await,
             Err(e) => Err(e),
         };

@@ -45,6 +45,16 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "AFTERSALES_WORKERS", global = true)]
     pub workers: Option<usize>,
+
+    /// Largest attachment, in megabytes.
+    #[arg(long, env = "AFTERSALES_MAX_UPLOAD_MB", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_upload_mb: u64,
+
+    /// Most attachments one ticket may have (internal notes' files are counted apart).
+    #[arg(long, env = "AFTERSALES_MAX_FILES_PER_TICKET", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_files_per_ticket: u32,
 }
 
 impl Settings {

@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::db::Pool;
+use crate::services::attachments::UploadLimits;
 use crate::web;
 use actix_session::SessionMiddleware;
 use actix_session::config::CookieContentSecurity;
@@ -13,13 +14,16 @@ use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chrono_tz::Tz;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tracing_actix_web::TracingLogger;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
     pub tz: Tz,
+    /// The data folder; attachments are kept under `attachments/` in it.
+    pub data_dir: PathBuf,
+    pub upload_limits: UploadLimits,
 }
 
 /// Largest form body accepted (uploads have their own limit).

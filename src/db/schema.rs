@@ -116,6 +116,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cause_categories,
     surveys,
     jobs,
+    attachments,
 );
 diesel::table! {
     jobs (id) {
@@ -135,3 +136,21 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        event_id -> Nullable<Int8>,
+        uploader_id -> Int8,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(attachments -> tickets (ticket_id));
+diesel::joinable!(attachments -> users (uploader_id));
+diesel::joinable!(attachments -> ticket_events (event_id));

@@ -36,4 +36,6 @@ id_type! {
     TicketId,
     /// One entry of a ticket's event log.
     EventId,
+    /// A file attached to a ticket.
+    AttachmentId,
 }

@@ -2,6 +2,7 @@
 //! `store`, and writes the event. Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod attachments;
 pub mod lifecycle;
 pub mod tickets;
 

@@ -52,7 +52,8 @@ pub async fn load_visible(conn: &mut Conn, number: &str, viewer: &SessionUser) -
     Ok(ticket)
 }
 
-fn ensure_visible(ticket: &Ticket, viewer: &SessionUser) -> AppResult<()> {
+/// Staff see every ticket; a customer only their own (another's is "not found").
+pub fn ensure_visible(ticket: &Ticket, viewer: &SessionUser) -> AppResult<()> {
     match viewer.role {
         Role::Agent | Role::Supervisor => Ok(()),
         Role::Customer if ticket.customer_id == viewer.id => Ok(()),

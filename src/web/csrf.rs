@@ -1,6 +1,6 @@
 //! CSRF protection for every state-changing request: the session's token must
 //! come back in the `X-CSRF-Token` header (htmx sends it on every request) or
-//! in the `csrf_token` field of a form.
+//! in the `csrf_token` field of a form (of a file upload form: in its URL).
 
 use super::session::expected_csrf;
 use crate::error::AppError;
@@ -38,6 +38,18 @@ pub async fn check<B: MessageBody>(
         let (_, mut payload) = actix_http::h1::Payload::create(true);
         payload.unread_data(body);
         req.set_payload(payload.into());
+    }
+    let is_upload = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    if given.is_none() && is_upload {
+        // An upload's body may be large and is streamed to the handler, so it is
+        // not read here; a plain upload form carries the token in its action URL.
+        given = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
     }
     match (given, expected) {
         (Some(given), Some(expected)) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {

@@ -1,6 +1,7 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod context;
 pub mod csrf;
@@ -42,6 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/survey", web::post().to(tickets::survey))
         .route("/tickets/{number}/edit", web::get().to(tickets::edit_form))
         .route("/tickets/{number}/edit", web::post().to(tickets::edit))
+        .route("/tickets/{number}/attachments", web::post().to(attachments::upload))
+        .route("/attachments/{id}", web::get().to(attachments::serve))
         .route("/queue", web::get().to(queue::index))
         .route("/staff", web::get().to(staff::index))
         .route("/staff", web::post().to(staff::create));

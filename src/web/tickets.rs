@@ -12,6 +12,7 @@ use crate::domain::workflow::{self, Action};
 use crate::domain::{DesiredOutcome, Role, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
+use crate::services::attachments::{self as attachment_service, AttachmentPanel};
 use crate::services::lifecycle::{self, ActInput, CorrectInput, DetailsEdit, ReassignInput, SurveyInput};
 use crate::services::tickets::{self as ticket_service, TicketView};
 use crate::startup::AppState;
@@ -105,6 +106,7 @@ struct TicketPage<'a> {
     retry: &'a Retry,
     notice: Option<String>,
     tools: StaffTools,
+    attachments: &'a AttachmentPanel,
 }
 
 #[derive(Template)]
@@ -116,6 +118,7 @@ struct TicketMain<'a> {
     retry: &'a Retry,
     notice: Option<String>,
     tools: StaffTools,
+    attachments: &'a AttachmentPanel,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -165,12 +168,12 @@ macro_rules! ticket_forms {
 ticket_forms!(TicketPage, TicketMain);
 
 /// One request on one ticket: who asks, about which ticket, in which language.
-struct OnTicket<'a> {
-    req: &'a HttpRequest,
-    state: &'a AppState,
-    page: &'a Page,
-    me: &'a SessionUser,
-    number: &'a str,
+pub(crate) struct OnTicket<'a> {
+    pub req: &'a HttpRequest,
+    pub state: &'a AppState,
+    pub page: &'a Page,
+    pub me: &'a SessionUser,
+    pub number: &'a str,
 }
 
 impl OnTicket<'_> {
@@ -184,12 +187,19 @@ impl OnTicket<'_> {
         if allowed.reassign {
             tools.staff = users::list_staff(&mut conn).await?.into_iter().filter(|u| u.available).collect();
         }
+        let attachments =
+            &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;
         let page = self.page;
         if is_htmx(self.req) {
-            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools })
+            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments })
         } else {
-            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools })
+            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments })
         }
+    }
+
+    /// After a change that succeeded: the fresh ticket (htmx) or a redirect back.
+    pub(crate) async fn after_change(&self) -> AppResult<HttpResponse> {
+        self.after(Ok(()), "", "").await
     }
 
     /// After an action: the fresh ticket (htmx) or a redirect back (plain form);

@@ -6,6 +6,7 @@ use actix_web::cookie::Key;
 use aftersales::db::{self, ClusterOptions, ManagedCluster, cluster};
 use aftersales::domain::account_form::AccountDraft;
 use aftersales::domain::{Role, UserId};
+use aftersales::services::attachments::UploadLimits;
 use aftersales::startup::{AppState, ServerOptions, build_server};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
@@ -53,19 +54,34 @@ pub fn fresh_database() -> String {
 pub struct TestApp {
     pub base: String,
     pub pool: db::Pool,
+    /// This app's own data folder (attachments); removed when the test ends.
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(UploadLimits::default()).await
+    }
+
+    /// An app with its own upload limits (tests use small ones).
+    pub async fn spawn_with(upload_limits: UploadLimits) -> TestApp {
         let db_url = tokio::task::spawn_blocking(fresh_database).await.expect("database");
         let pool = db::build_pool(&db_url, 8).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState { pool: pool.clone(), tz: chrono_tz::Asia::Shanghai };
+        let data_dir = cluster::temp_data_dir("aftersales-testfiles");
+        let state =
+            AppState { pool: pool.clone(), tz: chrono_tz::Asia::Shanghai, data_dir: data_dir.clone(), upload_limits };
         let options = ServerOptions { key: Key::generate(), secure_cookies: false, workers: Some(2) };
         let server = build_server(listener, state, options).expect("server");
         actix_web::rt::spawn(server);
-        TestApp { base, pool }
+        TestApp { base, pool, data_dir }
     }
 
     /// A browser: its own cookie jar, redirects not followed (tests check them).
