@@ -85,4 +85,32 @@ diesel::table! {
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, login_failures, ticket_number_days, tickets, ticket_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    login_failures,
+    ticket_number_days,
+    tickets,
+    ticket_events,
+    assignment_settings,
+    assignment_rule_changes,
+);
+
+diesel::table! {
+    assignment_settings (id) {
+        id -> Bool,
+        rule -> Text,
+        last_agent_id -> Nullable<Int8>,
+        updated_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    assignment_rule_changes (id) {
+        id -> Int8,
+        changed_by -> Int8,
+        old_rule -> Text,
+        new_rule -> Text,
+        changed_at -> Timestamptz,
+    }
+}

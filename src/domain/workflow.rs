@@ -58,10 +58,12 @@ pub enum Action {
     AutoClose,
     /// Withdrawal that takes effect at once (before work starts).
     Withdraw,
+    /// The assignment rule gives a new ticket to an agent (the system, never a person).
+    AutoAssign,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Take,
         Action::Reassign,
         Action::Start,
@@ -73,6 +75,7 @@ impl Action {
         Action::RejectFix,
         Action::AutoClose,
         Action::Withdraw,
+        Action::AutoAssign,
     ];
 }
 
@@ -174,6 +177,14 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
                 Closed | Withdrawn => Err(Refusal::Finished),
             }
         }
+        Action::AutoAssign => {
+            require(actor == Actor::System)?;
+            match state {
+                Submitted => Ok(Assigned),
+                Assigned | InProgress | AwaitingCustomer | Resolved => Err(Refusal::AlreadyAssigned),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
     }
 }
 
@@ -218,6 +229,7 @@ mod tests {
         rows.push((Submitted, A::Withdraw, Customer, Withdrawn));
         rows.push((Assigned, A::Withdraw, Customer, Withdrawn));
         rows.push((Resolved, A::AutoClose, System, Closed));
+        rows.push((Submitted, A::AutoAssign, System, Assigned));
         rows
     }
 
@@ -241,7 +253,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 11 * 4);
+        assert_eq!(checked, 7 * Action::ALL.len() * 4);
     }
 
     #[test]
@@ -252,5 +264,7 @@ mod tests {
         assert_eq!(decide(Submitted, A::Take, Customer), Err(Refusal::NotYourRole));
         assert_eq!(decide(InProgress, A::Withdraw, Customer), Err(Refusal::NeedsWithdrawalRequest));
         assert_eq!(decide(Submitted, A::Resolve, Agent), Err(Refusal::WrongState(Submitted)));
+        assert_eq!(decide(Submitted, A::AutoAssign, Supervisor), Err(Refusal::NotYourRole));
+        assert_eq!(decide(Assigned, A::AutoAssign, System), Err(Refusal::AlreadyAssigned));
     }
 }

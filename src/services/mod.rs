@@ -2,6 +2,8 @@
 //! `store`, and writes the event. Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod assignment;
+pub mod intake;
 pub mod tickets;
 
 use crate::domain::{Role, UserId};
