@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod assignment;
 mod auth;
 mod cli;
 mod portal;
