@@ -3,7 +3,7 @@
 //! tickets on. The choice itself is `domain::assignment::choose`.
 
 use super::SessionUser;
-use super::tickets::{self as ticket_service, Assignment, By};
+use super::tickets::{self as ticket_service, By, RuleAssignment};
 use crate::db::PooledConn;
 use crate::domain::assignment::{self, Candidate, Rule, TicketFacts};
 use crate::domain::workflow::Action;
@@ -84,8 +84,8 @@ pub async fn auto_assign(conn: &mut Conn, ticket: Ticket, now: DateTime<Utc>) ->
         "assignee_id": chosen.agent,
         "assignee_name": chosen.name,
     });
-    let change = Assignment { action: Action::AutoAssign, assignee: chosen.agent, kind: kind::AUTO_ASSIGNED, data };
-    let ticket = ticket_service::assign(conn, &ticket.number, By::System, change, now).await?;
+    let change = RuleAssignment { action: Action::AutoAssign, assignee: chosen.agent, kind: kind::AUTO_ASSIGNED, data };
+    let ticket = ticket_service::assign_by_rule(conn, &ticket.number, By::System, change, now).await?;
     picker.save_turn(conn).await?;
     Ok(ticket)
 }
@@ -162,8 +162,9 @@ pub async fn set_availability(
                 "assignee_id": chosen.agent,
                 "assignee_name": chosen.name,
             });
-            let change = Assignment { action: Action::Reassign, assignee: chosen.agent, kind: kind::REASSIGNED, data };
-            ticket_service::assign(conn, &ticket.number, By::Person(supervisor), change, now).await?;
+            let change =
+                RuleAssignment { action: Action::Reassign, assignee: chosen.agent, kind: kind::REASSIGNED, data };
+            ticket_service::assign_by_rule(conn, &ticket.number, By::Person(supervisor), change, now).await?;
             handover.moved += 1;
         }
         picker.save_turn(conn).await?;

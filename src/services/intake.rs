@@ -25,7 +25,8 @@ pub const CHANNELS: &[Channel] = &[Channel::Phone, Channel::Email, Channel::Stor
 /// What `customer` holds when the agent makes a new customer record.
 pub const NEW_CUSTOMER: &str = "new";
 
-const UNKNOWN_CUSTOMER: FieldError = FieldError::new("intake-error-customer");
+/// No customer chosen, or one that isn't a customer's record.
+const CHOOSE_CUSTOMER: FieldError = FieldError::new("intake-error-customer");
 const CUSTOMER_EXISTS: FieldError = FieldError::new("intake-error-customer-exists");
 
 /// The intake form as sent: the ticket form plus whom it is for and how it came in.
@@ -53,14 +54,14 @@ pub enum CustomerChoice {
 pub fn parse_choice(input: &IntakeInput, errors: &mut FieldErrors) -> (Option<CustomerChoice>, Option<Channel>) {
     let customer = match input.customer.trim() {
         "" => {
-            errors.add("customer", REQUIRED);
+            errors.add("customer", CHOOSE_CUSTOMER);
             None
         }
         NEW_CUSTOMER => Some(CustomerChoice::New),
         id => match id.parse::<i64>() {
             Ok(id) if id > 0 => Some(CustomerChoice::Existing(UserId(id))),
             _ => {
-                errors.add("customer", UNKNOWN_CUSTOMER);
+                errors.add("customer", CHOOSE_CUSTOMER);
                 None
             }
         },
@@ -125,7 +126,7 @@ pub async fn file(
     if let Some(CustomerChoice::Existing(id)) = choice {
         match find_customer(conn, id).await? {
             Some(customer) => fill_contact(&mut ticket, &customer),
-            None => errors.add("customer", UNKNOWN_CUSTOMER),
+            None => errors.add("customer", CHOOSE_CUSTOMER),
         }
     }
     let today = now.with_timezone(&tz).date_naive();
@@ -198,7 +199,7 @@ mod tests {
         assert_eq!(parse_choice(&input("new", "store"), &mut e), (Some(CustomerChoice::New), Some(Channel::Store)));
         assert!(e.is_empty());
         for (customer, channel, field, key) in [
-            ("", "phone", "customer", "error-required"),
+            ("", "phone", "customer", "intake-error-customer"),
             ("-3", "phone", "customer", "intake-error-customer"),
             ("abc", "phone", "customer", "intake-error-customer"),
             ("new", "", "channel", "error-required"),

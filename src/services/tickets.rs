@@ -240,7 +240,7 @@ pub async fn apply(
 
 /// A change of assignee made by the assignment rules.
 #[derive(Debug, Clone)]
-pub struct Assignment<'a> {
+pub struct RuleAssignment<'a> {
     /// `AutoAssign` for a new ticket, `Reassign` to move one.
     pub action: Action,
     pub assignee: UserId,
@@ -251,11 +251,11 @@ pub struct Assignment<'a> {
 
 /// Gives a ticket to `assignment.assignee` inside the caller's transaction,
 /// along the same checks as `apply` (lock, ownership, workflow), with its event.
-pub async fn assign(
+pub async fn assign_by_rule(
     conn: &mut Conn,
     number: &str,
     by: By<'_>,
-    assignment: Assignment<'_>,
+    assignment: RuleAssignment<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Ticket> {
     let (ticket, next) = lock_for(conn, number, by, &Change::new(assignment.action)).await?;

@@ -622,7 +622,7 @@ async fn bad_intake_input_comes_back_with_messages_and_nothing_is_stored() {
         ),
         (vec![("customer", "new"), ("channel", "web")], "channel", "请从列表中选择"),
         (vec![("customer", "new"), ("channel", "")], "channel", "此项必填"),
-        (vec![("customer", ""), ("channel", "phone")], "customer", "此项必填"),
+        (vec![("customer", ""), ("channel", "phone")], "customer", "请先查找客户"),
         (vec![("customer", "999999"), ("channel", "phone")], "customer", "请先查找客户"),
         (vec![("customer", &staff_id), ("channel", "phone")], "customer", "请先查找客户"),
         (
