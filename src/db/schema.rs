@@ -107,17 +107,6 @@ diesel::table! {
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(ticket_events -> users (actor_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    login_failures,
-    ticket_number_days,
-    tickets,
-    ticket_events,
-    cause_categories,
-    surveys,
-    jobs,
-    attachments,
-);
 diesel::table! {
     jobs (id) {
         id -> Int8,
@@ -154,3 +143,37 @@ diesel::table! {
 diesel::joinable!(attachments -> tickets (ticket_id));
 diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(attachments -> ticket_events (event_id));
+
+diesel::table! {
+    assignment_settings (id) {
+        id -> Bool,
+        rule -> Text,
+        last_agent_id -> Nullable<Int8>,
+        updated_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    assignment_rule_changes (id) {
+        id -> Int8,
+        changed_by -> Int8,
+        old_rule -> Text,
+        new_rule -> Text,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    login_failures,
+    ticket_number_days,
+    tickets,
+    ticket_events,
+    cause_categories,
+    surveys,
+    jobs,
+    attachments,
+    assignment_settings,
+    assignment_rule_changes,
+);

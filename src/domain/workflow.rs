@@ -65,6 +65,8 @@ pub enum Action {
     Correct(TicketState),
     /// The customer's satisfaction survey, once the ticket is closed.
     Rate,
+    /// The assignment rule gives a new ticket to an agent (the system, never a person).
+    AutoAssign,
 }
 
 impl Action {
@@ -84,6 +86,7 @@ impl Action {
             Action::Withdraw,
             Action::EditDetails,
             Action::Rate,
+            Action::AutoAssign,
         ];
         all.extend(TicketState::ALL.iter().map(|s| Action::Correct(*s)));
         all
@@ -142,7 +145,8 @@ pub fn assignee_only(action: Action) -> bool {
         | Action::Withdraw
         | Action::EditDetails
         | Action::Correct(_)
-        | Action::Rate => false,
+        | Action::Rate
+        | Action::AutoAssign => false,
     }
 }
 
@@ -238,6 +242,14 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
                 Closed | Withdrawn => Err(Refusal::Finished),
             }
         }
+        Action::AutoAssign => {
+            require(actor == Actor::System)?;
+            match state {
+                Submitted => Ok(Assigned),
+                Assigned | InProgress | AwaitingCustomer | Resolved => Err(Refusal::AlreadyAssigned),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
     }
 }
 
@@ -296,6 +308,7 @@ mod tests {
                 }
             }
         }
+        rows.push((Submitted, A::AutoAssign, System, Assigned));
         rows
     }
 
@@ -319,7 +332,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * (13 + 7) * 4);
+        assert_eq!(checked, 7 * Action::all().len() * 4);
     }
 
     #[test]
@@ -335,5 +348,7 @@ mod tests {
         assert_eq!(decide(Closed, A::Correct(InProgress), Supervisor), Ok(InProgress));
         assert_eq!(decide(Closed, A::Correct(Withdrawn), Supervisor), Err(Refusal::WrongState(Closed)));
         assert_eq!(decide(Resolved, A::Rate, Customer), Err(Refusal::WrongState(Resolved)));
+        assert_eq!(decide(Submitted, A::AutoAssign, Supervisor), Err(Refusal::NotYourRole));
+        assert_eq!(decide(Assigned, A::AutoAssign, System), Err(Refusal::AlreadyAssigned));
     }
 }

@@ -2,7 +2,9 @@
 //! `store`, and writes the event. Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod assignment;
 pub mod attachments;
+pub mod intake;
 pub mod lifecycle;
 pub mod tickets;
 

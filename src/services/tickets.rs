@@ -23,15 +23,33 @@ pub async fn file(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> AppResult<Ticket> {
+    file_for(conn, customer.id, customer, channel, draft, now, tz).await
+}
+
+/// Files a ticket of `customer_id`, taken in by `filer`: the customer themself,
+/// or an agent at intake (then the event names the agent and whom it was for).
+/// Inside the caller's transaction if there is one (a savepoint then).
+pub async fn file_for(
+    conn: &mut Conn,
+    customer_id: UserId,
+    filer: &SessionUser,
+    channel: Channel,
+    draft: &TicketDraft,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> AppResult<Ticket> {
     let day = now.with_timezone(&tz).date_naive();
-    let customer_id = customer.id;
     conn.transaction::<_, AppError, _>(async |conn| {
         let number = tickets::next_number(conn, day).await?;
         let ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
-        let mut event = NewEvent::new(ticket.id, Some(customer_id), kind::FILED, now);
+        let mut event = NewEvent::new(ticket.id, Some(filer.id), kind::FILED, now);
         event.to_state = Some(TicketState::Submitted);
+        if filer.id != customer_id {
+            event.data = serde_json::json!({ "on_behalf_of": customer_id });
+        }
         events::append(conn, &event).await?;
-        Ok(ticket)
+        // The active assignment rule gives it to an agent (not under "manual").
+        super::assignment::auto_assign(conn, ticket, now).await
     })
     .await
 }
@@ -177,6 +195,7 @@ fn event_kind(action: Action) -> &'static str {
         Action::EditDetails => kind::FIELDS_CHANGED,
         Action::Correct(_) => kind::CORRECTED,
         Action::Rate => kind::RATED,
+        Action::AutoAssign => kind::AUTO_ASSIGNED,
     }
 }
 
@@ -197,7 +216,8 @@ fn milestone(action: Action) -> Option<Milestone> {
         | Action::RequestInfo
         | Action::EditDetails
         | Action::Correct(_)
-        | Action::Rate => None,
+        | Action::Rate
+        | Action::AutoAssign => None,
     }
 }
 
@@ -268,5 +288,36 @@ pub async fn apply(
     if by.is_staff() && change.text.is_some() && !change.internal {
         tickets::mark_first_response(conn, ticket.id, now).await?;
     }
+    Ok(updated)
+}
+
+/// A change of assignee made by the assignment rules.
+#[derive(Debug, Clone)]
+pub struct RuleAssignment<'a> {
+    /// `AutoAssign` for a new ticket, `Reassign` to move one.
+    pub action: Action,
+    pub assignee: UserId,
+    pub kind: &'a str,
+    /// The rule, the people involved and why, for the event log.
+    pub data: serde_json::Value,
+}
+
+/// Gives a ticket to `assignment.assignee` inside the caller's transaction,
+/// along the same checks as `apply` (lock, ownership, workflow), with its event.
+pub async fn assign_by_rule(
+    conn: &mut Conn,
+    number: &str,
+    by: By<'_>,
+    assignment: RuleAssignment<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Ticket> {
+    let (ticket, next) = lock_for(conn, number, by, &Change::new(assignment.action)).await?;
+    let updated = tickets::set_state(conn, ticket.id, next, Some(assignment.assignee), now).await?;
+    let mut event = NewEvent::new(ticket.id, by.user_id(), assignment.kind, now);
+    if next != ticket.state {
+        event = event.transition(ticket.state, next);
+    }
+    event.data = assignment.data;
+    events::append(conn, &event).await?;
     Ok(updated)
 }

@@ -11,6 +11,10 @@ use diesel_async::RunQueryDsl;
 pub mod kind {
     pub const FILED: &str = "filed";
     pub const ASSIGNED: &str = "assigned";
+    /// Given to an agent by the assignment rule when filed.
+    pub const AUTO_ASSIGNED: &str = "auto_assigned";
+    /// Moved to another agent (e.g. because the assignee became unavailable).
+    pub const REASSIGNED: &str = "reassigned";
     pub const REPLY: &str = "reply";
     pub const NOTE: &str = "note";
     pub const CUSTOMER_INFO: &str = "customer_info";
@@ -21,7 +25,6 @@ pub mod kind {
     pub const REOPENED: &str = "reopened";
     pub const AUTO_CLOSED: &str = "auto_closed";
     pub const WITHDRAWN: &str = "withdrawn";
-    pub const REASSIGNED: &str = "reassigned";
     pub const FIELDS_CHANGED: &str = "fields_changed";
     pub const CORRECTED: &str = "corrected";
     pub const RATED: &str = "rated";

@@ -7,9 +7,11 @@ pub mod context;
 pub mod csrf;
 pub mod errors;
 pub mod health;
+pub mod intake;
 pub mod portal;
 pub mod queue;
 pub mod session;
+pub mod settings;
 pub mod staff;
 pub mod templates;
 pub mod tickets;
@@ -47,7 +49,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/attachments/{id}", web::get().to(attachments::serve))
         .route("/queue", web::get().to(queue::index))
         .route("/staff", web::get().to(staff::index))
-        .route("/staff", web::post().to(staff::create));
+        .route("/staff", web::post().to(staff::create))
+        .route("/staff/{id}/availability", web::post().to(staff::set_availability))
+        .route("/settings/assignment", web::get().to(settings::show))
+        .route("/settings/assignment", web::post().to(settings::update))
+        .route("/intake", web::get().to(intake::show))
+        .route("/intake", web::post().to(intake::file));
 }
 
 /// `/` sends each person to their start page.

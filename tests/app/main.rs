@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod assignment;
 mod attachments;
 mod auth;
 mod cli;
