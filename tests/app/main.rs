@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod jobs;
 mod lifecycle;
+mod migrations;
 mod portal;
 mod queue;
 mod security;
