@@ -245,9 +245,16 @@ pub async fn mark_first_response(conn: &mut Conn, id: TicketId, at: DateTime<Utc
 /// customer, longest-waiting first, with the version they were seen at (the
 /// auto-close sweep; served by `tickets_resolved_sweep_idx`).
 pub async fn resolved_before(conn: &mut Conn, cutoff: DateTime<Utc>, limit: i64) -> QueryResult<Vec<(String, i32)>> {
+    use crate::db::schema::ticket_events as ev;
+    // A customer's message after the solution restarts the wait: "no answer for N days".
+    let answered_since = ev::table
+        .filter(ev::ticket_id.eq(tickets::id))
+        .filter(ev::kind.eq(super::events::kind::CUSTOMER_INFO))
+        .filter(ev::created_at.ge(cutoff));
     tickets::table
         .filter(tickets::state.eq(TicketState::Resolved))
         .filter(tickets::resolved_at.lt(cutoff))
+        .filter(diesel::dsl::not(diesel::dsl::exists(answered_since)))
         .order(tickets::resolved_at)
         .select((tickets::number, tickets::version))
         .limit(limit)

@@ -466,6 +466,31 @@ async fn auto_close_closes_only_resolved_tickets_past_the_period() {
 }
 
 #[actix_web::test]
+async fn a_customer_message_after_the_solution_restarts_the_wait() {
+    let app = TestApp::spawn().await;
+    let p = people(&app).await;
+    let t0 = start_time();
+    let answered = resolved_ticket(&app, &p, "客户留言", t0).await;
+    let silent = resolved_ticket(&app, &p, "客户未回复", t0).await;
+    // Day 6: "still broken" as a comment instead of a rejection.
+    let mut conn = app.pool.get().await.unwrap();
+    let message = Change::new(Action::AddInfo).text("还是有异响");
+    conn.transaction::<_, AppError, _>(async |conn| {
+        ticket_service::apply(conn, &answered, By::Person(&p.customer_user), message, t0 + days(6)).await.map(drop)
+    })
+    .await
+    .unwrap();
+    drop(conn);
+    let w = auto_close_worker(&app, 7);
+    w.schedule_recurring(t0 + days(8)).await.unwrap();
+    w.run_until_idle(t0 + days(8)).await.unwrap();
+    assert!(state_of(&app, &silent, "closed").await);
+    assert!(state_of(&app, &answered, "resolved").await, "answered two days ago: the wait starts again");
+    w.run_until_idle(t0 + days(14)).await.unwrap();
+    assert!(state_of(&app, &answered, "closed").await, "seven days after the customer's last message");
+}
+
+#[actix_web::test]
 async fn the_auto_close_period_is_configurable() {
     let app = TestApp::spawn().await;
     let p = people(&app).await;
