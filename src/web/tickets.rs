@@ -222,33 +222,49 @@ impl OnTicket<'_> {
     }
 }
 
-macro_rules! on_ticket {
-    ($req:expr, $state:expr, $page:expr, $me:expr, $number:expr) => {
-        OnTicket { req: &$req, state: &$state, page: &$page, me: &$me, number: &$number }
-    };
-}
-
-pub async fn show(
-    SignedIn(me): SignedIn,
-    page: Page,
+/// Everything a ticket action needs besides the person and the form: the
+/// request, the app, the page context and the ticket number from the path.
+pub struct TicketCall {
     req: HttpRequest,
     state: web::Data<AppState>,
-    number: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    on_ticket!(req, state, page, me, number).respond(StatusCode::OK, &Retry::default(), None).await
+    page: Page,
+    number: String,
 }
 
-pub async fn take(
-    Staff(me): Staff,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let result = ticket_service::take(&mut conn, &number, &me).await;
+impl TicketCall {
+    pub(crate) fn number(&self) -> &str {
+        &self.number
+    }
+    pub(crate) async fn conn(&self) -> AppResult<crate::db::PooledConn> {
+        Ok(self.state.pool.get().await?)
+    }
+    pub(crate) fn on<'a>(&'a self, me: &'a SessionUser) -> OnTicket<'a> {
+        OnTicket { req: &self.req, state: &self.state, page: &self.page, me, number: &self.number }
+    }
+}
+
+impl actix_web::FromRequest for TicketCall {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let call = (|| {
+            let state = req.app_data::<web::Data<AppState>>().cloned().ok_or(AppError::internal("no app state"))?;
+            let number = req.match_info().get("number").ok_or(AppError::NotFound)?.to_owned();
+            Ok(TicketCall { req: req.clone(), state, page: Page::from_request(req), number })
+        })();
+        std::future::ready(call)
+    }
+}
+
+pub async fn show(SignedIn(me): SignedIn, call: TicketCall) -> AppResult<HttpResponse> {
+    call.on(&me).respond(StatusCode::OK, &Retry::default(), None).await
+}
+
+pub async fn take(Staff(me): Staff, call: TicketCall) -> AppResult<HttpResponse> {
+    let mut conn = call.conn().await?;
+    let result = ticket_service::take(&mut conn, call.number(), &me).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, "take", "").await
+    call.on(&me).after(result, "take", "").await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,57 +277,44 @@ pub struct CommentInput {
 
 pub async fn comment(
     SignedIn(me): SignedIn,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
+    call: TicketCall,
     form: web::Form<CommentInput>,
 ) -> AppResult<HttpResponse> {
     let internal = form.internal.is_some();
     if internal && !me.is_staff() {
         return Err(AppError::Forbidden);
     }
-    let mut conn = state.pool.get().await?;
-    let result = ticket_service::comment(&mut conn, &number, &me, &form.body, internal).await;
+    let mut conn = call.conn().await?;
+    let result = ticket_service::comment(&mut conn, call.number(), &me, &form.body, internal).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, "comment", &form.body).await
+    call.on(&me).after(result, "comment", &form.body).await
 }
 
 /// Start, ask for information, resolve, confirm, reject: `POST /tickets/{number}/act/{action}`.
 pub async fn act(
     SignedIn(me): SignedIn,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    call: TicketCall,
+    code: web::Path<(String, String)>,
     form: web::Form<ActInput>,
 ) -> AppResult<HttpResponse> {
-    let (number, code) = path.into_inner();
-    let action = lifecycle::simple_action(&code).ok_or(AppError::NotFound)?;
+    let action = lifecycle::simple_action(&code.1).ok_or(AppError::NotFound)?;
     let form_name = match action {
         Action::RequestInfo => "request_info",
         Action::Resolve => "resolve",
         Action::RejectFix => "reject",
         _ => "act",
     };
-    let mut conn = state.pool.get().await?;
-    let result = lifecycle::act(&mut conn, &number, &me, action, &form).await;
+    let mut conn = call.conn().await?;
+    let result = lifecycle::act(&mut conn, call.number(), &me, action, &form).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, form_name, &form.text).await
+    call.on(&me).after(result, form_name, &form.text).await
 }
 
-pub async fn reassign(
-    Staff(me): Staff,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
-    form: web::Form<ReassignInput>,
-) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let result = lifecycle::reassign(&mut conn, &number, &me, &form).await;
+pub async fn reassign(Staff(me): Staff, call: TicketCall, form: web::Form<ReassignInput>) -> AppResult<HttpResponse> {
+    let mut conn = call.conn().await?;
+    let result = lifecycle::reassign(&mut conn, call.number(), &me, &form).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, "reassign", &form.reason).await
+    call.on(&me).after(result, "reassign", &form.reason).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -323,54 +326,37 @@ pub struct ClassifyInput {
 }
 
 /// Staff change the type or urgency; both values are logged before and after.
-pub async fn classify(
-    Staff(me): Staff,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
-    form: web::Form<ClassifyInput>,
-) -> AppResult<HttpResponse> {
+pub async fn classify(Staff(me): Staff, call: TicketCall, form: web::Form<ClassifyInput>) -> AppResult<HttpResponse> {
     let mut c = crate::domain::validate::Checker::default();
     let ticket_type = c.choice("ticket_type", &form.ticket_type, TicketType::parse);
     let urgency = c.choice("urgency", &form.urgency, Urgency::parse);
     let result = match (ticket_type, urgency) {
         (Some(ticket_type), Some(urgency)) => {
-            let mut conn = state.pool.get().await?;
+            let mut conn = call.conn().await?;
             let edit = DetailsEdit::Classification { ticket_type, urgency };
-            lifecycle::edit_details(&mut conn, &number, &me, edit, form.version).await
+            lifecycle::edit_details(&mut conn, call.number(), &me, edit, form.version).await
         }
         _ => Err(AppError::Invalid(c.errors)),
     };
-    on_ticket!(req, state, page, me, number).after(result, "classify", "").await
+    call.on(&me).after(result, "classify", "").await
 }
 
 pub async fn correct(
     Supervisor(me): Supervisor,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
+    call: TicketCall,
     form: web::Form<CorrectInput>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let result = lifecycle::correct(&mut conn, &number, &me, &form).await;
+    let mut conn = call.conn().await?;
+    let result = lifecycle::correct(&mut conn, call.number(), &me, &form).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, "correct", &form.reason).await
+    call.on(&me).after(result, "correct", &form.reason).await
 }
 
-pub async fn survey(
-    Customer(me): Customer,
-    page: Page,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    number: web::Path<String>,
-    form: web::Form<SurveyInput>,
-) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    let result = lifecycle::rate(&mut conn, &number, &me, &form).await;
+pub async fn survey(Customer(me): Customer, call: TicketCall, form: web::Form<SurveyInput>) -> AppResult<HttpResponse> {
+    let mut conn = call.conn().await?;
+    let result = lifecycle::rate(&mut conn, call.number(), &me, &form).await;
     drop(conn);
-    on_ticket!(req, state, page, me, number).after(result, "survey", &form.comment).await
+    call.on(&me).after(result, "survey", &form.comment).await
 }
 
 #[derive(Template)]
