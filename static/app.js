@@ -18,4 +18,27 @@
     var text = e.target.getAttribute && e.target.getAttribute("data-confirm");
     if (text && !window.confirm(text)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }, true);
+  // A keyword suggestion's "Use" button fills the form's type and urgency
+  // selects with the values its data attributes name. Only this click sets
+  // them: a suggestion never changes what the person chose by itself.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-suggest-type]");
+    var form = button && button.closest("form");
+    if (!form) { return; }
+    [["ticket_type", "data-suggest-type"], ["urgency", "data-suggest-urgency"]].forEach(function (pair) {
+      var value = button.getAttribute(pair[1]);
+      var select = form.querySelector('select[name="' + pair[0] + '"]');
+      if (value && select) {
+        select.value = value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  });
+  // A <datalist data-for="field-id"> offers its options to that field.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("datalist[data-for]").forEach(function (list) {
+      var field = document.getElementById(list.getAttribute("data-for"));
+      if (field) { field.setAttribute("list", list.id); }
+    });
+  });
 })();

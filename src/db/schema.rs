@@ -176,4 +176,33 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     assignment_settings,
     assignment_rule_changes,
+    products,
+    keyword_rules,
 );
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        model_code -> Text,
+        name_zh -> Nullable<Text>,
+        name_en -> Nullable<Text>,
+        product_line -> Nullable<Text>,
+        warranty_months -> Int4,
+        updated_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    keyword_rules (id) {
+        id -> Int8,
+        keywords -> Array<Text>,
+        ticket_type -> Nullable<Text>,
+        urgency -> Nullable<Text>,
+        priority -> Int4,
+        updated_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

@@ -39,3 +39,10 @@ id_type! {
     /// A file attached to a ticket.
     AttachmentId,
 }
+
+id_type! {
+    /// A model in the product catalogue.
+    ProductId,
+    /// A keyword rule that suggests a new ticket's type and urgency.
+    KeywordRuleId,
+}

@@ -4,11 +4,14 @@ pub mod account_form;
 pub mod assignment;
 pub mod attachment;
 pub mod ids;
+pub mod keywords;
+pub mod product;
 pub mod text_enum;
 pub mod ticket;
 pub mod ticket_form;
 pub mod user;
 pub mod validate;
+pub mod warranty;
 pub mod workflow;
 
 pub use ids::{EventId, TicketId, UserId};

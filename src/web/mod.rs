@@ -3,11 +3,13 @@
 pub mod assets;
 pub mod attachments;
 pub mod auth;
+pub mod catalogue;
 pub mod context;
 pub mod csrf;
 pub mod errors;
 pub mod health;
 pub mod intake;
+pub mod keyword_rules;
 pub mod portal;
 pub mod queue;
 pub mod session;
@@ -53,6 +55,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/{id}/availability", web::post().to(staff::set_availability))
         .route("/settings/assignment", web::get().to(settings::show))
         .route("/settings/assignment", web::post().to(settings::update))
+        .route("/settings/products", web::get().to(catalogue::index))
+        .route("/settings/products", web::post().to(catalogue::create))
+        .route("/settings/products/{id}/edit", web::get().to(catalogue::edit_form))
+        .route("/settings/products/{id}/edit", web::post().to(catalogue::update))
+        .route("/portal/products/models", web::get().to(catalogue::model_options))
+        .route("/settings/keywords", web::get().to(keyword_rules::index))
+        .route("/settings/keywords", web::post().to(keyword_rules::create))
+        .route("/settings/keywords/{id}/edit", web::get().to(keyword_rules::edit_form))
+        .route("/settings/keywords/{id}/edit", web::post().to(keyword_rules::update))
+        .route("/settings/keywords/{id}/delete", web::post().to(keyword_rules::delete))
+        .route("/portal/tickets/suggest", web::get().to(keyword_rules::suggest))
         .route("/intake", web::get().to(intake::show))
         .route("/intake", web::post().to(intake::file));
 }

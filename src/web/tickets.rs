@@ -107,6 +107,7 @@ struct TicketPage<'a> {
     notice: Option<String>,
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
+    warranty: &'a crate::domain::warranty::Warranty,
 }
 
 #[derive(Template)]
@@ -119,6 +120,7 @@ struct TicketMain<'a> {
     notice: Option<String>,
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
+    warranty: &'a crate::domain::warranty::Warranty,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -189,11 +191,19 @@ impl OnTicket<'_> {
         }
         let attachments =
             &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;
+        let today = chrono::Utc::now().with_timezone(&self.state.tz).date_naive();
+        let warranty = &crate::services::catalogue::warranty(&mut conn, &view.ticket, today).await?;
         let page = self.page;
         if is_htmx(self.req) {
-            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments })
+            render_status(
+                status,
+                &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty },
+            )
         } else {
-            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments })
+            render_status(
+                status,
+                &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments, warranty },
+            )
         }
     }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod assignment;
 mod attachments;
 mod auth;
+mod catalogue;
 mod cli;
 mod jobs;
 mod lifecycle;

@@ -1,0 +1,2 @@
+DROP TABLE keyword_rules;
+DROP TABLE products;
