@@ -164,6 +164,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_templates (id) {
+        id -> Int8,
+        name_zh -> Text,
+        name_en -> Text,
+        ticket_type -> Text,
+        urgency -> Text,
+        desired_outcome -> Nullable<Text>,
+        title_zh -> Text,
+        title_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reply_macros (id) {
+        id -> Int8,
+        name -> Text,
+        body_zh -> Text,
+        body_en -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     login_failures,
@@ -176,4 +204,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     assignment_settings,
     assignment_rule_changes,
+    ticket_templates,
+    reply_macros,
 );

@@ -39,3 +39,10 @@ id_type! {
     /// A file attached to a ticket.
     AttachmentId,
 }
+
+id_type! {
+    /// A ticket template that pre-fills the new-ticket form.
+    TicketTemplateId,
+    /// A reply template (macro) for staff.
+    ReplyMacroId,
+}

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod attachments;
 pub mod intake;
 pub mod lifecycle;
+pub mod templates;
 pub mod tickets;
 
 use crate::domain::{Role, UserId};

@@ -7,8 +7,11 @@ pub mod causes;
 pub mod events;
 pub mod jobs;
 pub mod login_failures;
+pub mod reply_macros;
 pub mod surveys;
+pub mod ticket_templates;
 pub mod tickets;
+pub mod unique;
 pub mod users;
 
 pub use diesel_async::AsyncPgConnection as Conn;
