@@ -164,6 +164,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_templates (id) {
+        id -> Int8,
+        name_zh -> Text,
+        name_en -> Text,
+        ticket_type -> Text,
+        urgency -> Text,
+        desired_outcome -> Nullable<Text>,
+        title_zh -> Text,
+        title_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reply_macros (id) {
+        id -> Int8,
+        name -> Text,
+        body_zh -> Text,
+        body_en -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     login_failures,
@@ -178,6 +206,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignment_rule_changes,
     products,
     keyword_rules,
+    ticket_templates,
+    reply_macros,
 );
 
 diesel::table! {

@@ -45,4 +45,8 @@ id_type! {
     ProductId,
     /// A keyword rule that suggests a new ticket's type and urgency.
     KeywordRuleId,
+    /// A ticket template that pre-fills the new-ticket form.
+    TicketTemplateId,
+    /// A reply template (macro) for staff.
+    ReplyMacroId,
 }

@@ -3,12 +3,15 @@
 pub mod account_form;
 pub mod assignment;
 pub mod attachment;
+pub mod cause;
 pub mod ids;
 pub mod keywords;
+pub mod macros;
 pub mod product;
 pub mod text_enum;
 pub mod ticket;
 pub mod ticket_form;
+pub mod ticket_template;
 pub mod user;
 pub mod validate;
 pub mod warranty;

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod catalogue;
 pub mod intake;
 pub mod lifecycle;
+pub mod templates;
 pub mod tickets;
 
 use crate::domain::{Role, UserId};

@@ -9,8 +9,11 @@ pub mod jobs;
 pub mod keyword_rules;
 pub mod login_failures;
 pub mod products;
+pub mod reply_macros;
 pub mod surveys;
+pub mod ticket_templates;
 pub mod tickets;
+pub mod unique;
 pub mod users;
 
 pub use diesel_async::AsyncPgConnection as Conn;

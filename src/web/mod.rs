@@ -4,6 +4,7 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod catalogue;
+pub mod causes;
 pub mod context;
 pub mod csrf;
 pub mod errors;
@@ -12,10 +13,12 @@ pub mod intake;
 pub mod keyword_rules;
 pub mod portal;
 pub mod queue;
+pub mod reply_macros;
 pub mod session;
 pub mod settings;
 pub mod staff;
 pub mod templates;
+pub mod ticket_templates;
 pub mod tickets;
 
 use crate::error::{AppError, AppResult};
@@ -67,7 +70,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/keywords/{id}/delete", web::post().to(keyword_rules::delete))
         .route("/portal/tickets/suggest", web::get().to(keyword_rules::suggest))
         .route("/intake", web::get().to(intake::show))
-        .route("/intake", web::post().to(intake::file));
+        .route("/intake", web::post().to(intake::file))
+        .route("/settings/ticket-templates", web::get().to(ticket_templates::index))
+        .route("/settings/ticket-templates", web::post().to(ticket_templates::create))
+        .route("/settings/ticket-templates/{id}", web::get().to(ticket_templates::edit_form))
+        .route("/settings/ticket-templates/{id}", web::post().to(ticket_templates::update))
+        .route("/settings/ticket-templates/{id}/delete", web::post().to(ticket_templates::delete))
+        .route("/settings/reply-macros", web::get().to(reply_macros::index))
+        .route("/settings/reply-macros", web::post().to(reply_macros::create))
+        .route("/settings/reply-macros/{id}", web::get().to(reply_macros::edit_form))
+        .route("/settings/reply-macros/{id}", web::post().to(reply_macros::update))
+        .route("/settings/reply-macros/{id}/delete", web::post().to(reply_macros::delete))
+        .route("/tickets/{number}/macros/{id}", web::get().to(reply_macros::insert))
+        .route("/settings/causes", web::get().to(causes::index))
+        .route("/settings/causes", web::post().to(causes::create))
+        .route("/settings/causes/{code}", web::get().to(causes::edit_form))
+        .route("/settings/causes/{code}", web::post().to(causes::rename))
+        .route("/settings/causes/{code}/delete", web::post().to(causes::delete));
 }
 
 /// `/` sends each person to their start page.

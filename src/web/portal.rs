@@ -66,6 +66,7 @@ pub struct NewTicketPage {
     page: Page,
     form: TicketInput,
     errors: FieldErrors,
+    picker: super::ticket_templates::TemplatePicker,
 }
 
 impl NewTicketPage {
@@ -84,10 +85,11 @@ pub async fn new_ticket_form(
     Customer(me): Customer,
     page: Page,
     state: web::Data<AppState>,
+    query: web::Query<super::ticket_templates::TemplateParam>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let account = users::find(&mut conn, me.id).await?;
-    let form = TicketInput {
+    let mut form = TicketInput {
         urgency: Urgency::Normal.code().into(),
         contact_name: account.name,
         contact_phone: account.phone.unwrap_or_default(),
@@ -95,7 +97,9 @@ pub async fn new_ticket_form(
         region: account.region.unwrap_or_default(),
         ..TicketInput::default()
     };
-    render(&NewTicketPage { page, form, errors: FieldErrors::default() })
+    let template = query.template.as_deref();
+    let picker = super::ticket_templates::TemplatePicker::load(&mut conn, template, page.lang, &mut form).await?;
+    render(&NewTicketPage { page, form, errors: FieldErrors::default(), picker })
 }
 
 pub async fn file_ticket(
@@ -113,6 +117,9 @@ pub async fn file_ticket(
                 ticket_service::file(&mut conn, &me, Channel::Web, &draft, chrono::Utc::now(), state.tz).await?;
             Ok(see_other(&format!("/tickets/{}", ticket.number)))
         }
-        Err(errors) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewTicketPage { page, form, errors }),
+        Err(errors) => {
+            let picker = Default::default();
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewTicketPage { page, form, errors, picker })
+        }
     }
 }

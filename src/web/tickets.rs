@@ -95,6 +95,8 @@ impl Retry {
 pub struct StaffTools {
     pub causes: Vec<Cause>,
     pub staff: Vec<User>,
+    /// Reply templates for the picker above the reply box (staff who may reply).
+    pub macros: Vec<crate::store::reply_macros::MacroChoice>,
 }
 
 #[derive(Template)]
@@ -185,9 +187,12 @@ impl OnTicket<'_> {
         let view = ticket_service::view(&mut conn, self.number, self.me).await?;
         let allowed = Allowed::for_viewer(&view, self.me);
         // Cause names are shown to everyone; the staff list only to staff.
-        let mut tools = StaffTools { causes: causes::list(&mut conn).await?, staff: Vec::new() };
+        let mut tools = StaffTools { causes: causes::list(&mut conn).await?, ..StaffTools::default() };
         if allowed.reassign {
             tools.staff = users::list_staff(&mut conn).await?.into_iter().filter(|u| u.available).collect();
+        }
+        if allowed.comment && self.me.is_staff() {
+            tools.macros = crate::store::reply_macros::choices(&mut conn).await?;
         }
         let attachments =
             &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;

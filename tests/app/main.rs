@@ -13,4 +13,5 @@ mod migrations;
 mod portal;
 mod queue;
 mod security;
+mod templates;
 mod tickets;

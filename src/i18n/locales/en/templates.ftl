@@ -1,0 +1,75 @@
+# Templates: ticket templates, reply templates, cause categories (supervisor settings)
+
+nav-ticket-templates = Ticket templates
+nav-reply-macros = Reply templates
+nav-causes = Causes
+
+settings-saved = Saved.
+settings-deleted = Deleted.
+settings-edit = Edit
+settings-delete = Delete
+settings-col-actions = Actions
+settings-error-name-taken = This name is already used; choose another.
+
+tpl-settings-title = Ticket templates
+tpl-settings-help = Customers can pick a template when filing a ticket: the form is filled in with its type, urgency and texts (in the customer's language).
+tpl-empty = No ticket templates yet. Add the first one below.
+tpl-add-title = Add a ticket template
+tpl-add-submit = Add template
+tpl-edit-title = Edit ticket template
+tpl-delete-confirm = Delete this template? Tickets already filed are not affected.
+tpl-section-names = Template name
+tpl-names-help = The name customers see on the new-ticket page, in Chinese and in English.
+tpl-section-prefill = Pre-filled content
+tpl-prefill-help = Title and description may be left empty; if you fill one in, fill in both languages.
+tpl-field-name-zh = Chinese name
+tpl-field-name-en = English name
+tpl-field-title-zh = Title (Chinese)
+tpl-field-title-en = Title (English)
+tpl-field-description-zh = Description (Chinese)
+tpl-field-description-en = Description (English)
+tpl-outcome-customer = The customer chooses
+tpl-error-both-languages = Fill in both languages, or leave both empty.
+tpl-pick-label = Start from a template
+tpl-pick-none = No template
+tpl-pick-help = Pick the template closest to your problem; the form is filled in and you can change anything.
+tpl-pick-apply = Use this template
+tpl-pick-missing = That template no longer exists; please fill in the form.
+
+macro-settings-title = Reply templates
+macro-settings-help = Staff can insert a reply template when answering on a ticket page; its placeholders become that ticket's details. Each template has a Chinese and an English text.
+macro-empty = No reply templates yet. Add the first one below.
+macro-add-title = Add a reply template
+macro-add-submit = Add reply template
+macro-edit-title = Edit reply template
+macro-delete-confirm = Delete this reply template? Replies already sent are not affected.
+macro-field-name = Name
+macro-field-body-zh = Chinese text
+macro-field-body-en = English text
+macro-placeholders-help = Placeholders you can use:
+macro-error-placeholder = Unknown placeholder. Use {"{customer_name}"} (customer name), {"{ticket_number}"} (ticket number), {"{product}"} (product model) or {"{agent_name}"} (your name).
+macro-picker-label = Insert a reply template:
+macro-picker-lang = Language of the reply template
+macro-lang-zh = Chinese
+macro-lang-en = English
+
+cause-settings-title = Cause categories
+cause-settings-help = The causes a ticket is resolved under. The seven built-in ones can't be changed or deleted; added ones can be renamed, and deleted while no ticket uses them.
+cause-field-code = Code
+cause-field-name-zh = Chinese name
+cause-field-name-en = English name
+cause-col-kind = Kind
+cause-builtin = Built-in
+cause-added = Added
+cause-rename = Rename
+cause-delete-confirm = Delete this cause category?
+cause-add-title = Add a cause category
+cause-add-submit = Add
+cause-code-help = The code reports count by: lower-case letters, digits and underscores, at most 40 characters. Leave it empty to make one from the English name.
+cause-edit-title = Rename cause category
+cause-edit-help = The code stays the same, so reports keep counting under it.
+cause-error-code = Use only lower-case letters, digits and underscores (at most 40 characters).
+cause-error-code-needed = No code can be made from the English name; please type a code.
+cause-error-code-taken = This code is already used; choose another.
+cause-builtin-fixed = Built-in cause categories can't be changed or deleted.
+cause-in-use = Tickets were resolved under this cause, so it can't be deleted. You can rename it.

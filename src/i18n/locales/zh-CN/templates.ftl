@@ -1,0 +1,75 @@
+# 模板：工单模板、快捷回复、问题原因（主管设置）
+
+nav-ticket-templates = 工单模板
+nav-reply-macros = 快捷回复
+nav-causes = 问题原因
+
+settings-saved = 已保存。
+settings-deleted = 已删除。
+settings-edit = 编辑
+settings-delete = 删除
+settings-col-actions = 操作
+settings-error-name-taken = 这个名称已被使用，请换一个。
+
+tpl-settings-title = 工单模板
+tpl-settings-help = 客户提交工单时可以选择模板，表单会按模板预先填好问题类型、紧急程度和文字（按客户的语言）。
+tpl-empty = 还没有工单模板。在下方添加第一个。
+tpl-add-title = 添加工单模板
+tpl-add-submit = 添加模板
+tpl-edit-title = 编辑工单模板
+tpl-delete-confirm = 删除这个模板？已提交的工单不受影响。
+tpl-section-names = 模板名称
+tpl-names-help = 客户在提交工单页面看到的名称，中英文各一个。
+tpl-section-prefill = 预填内容
+tpl-prefill-help = 标题和描述可以留空；如果填写，请中英文都填。
+tpl-field-name-zh = 中文名称
+tpl-field-name-en = 英文名称
+tpl-field-title-zh = 标题（中文）
+tpl-field-title-en = 标题（英文）
+tpl-field-description-zh = 问题描述（中文）
+tpl-field-description-en = 问题描述（英文）
+tpl-outcome-customer = 由客户选择
+tpl-error-both-languages = 请同时填写中英文，或都留空。
+tpl-pick-label = 使用模板
+tpl-pick-none = 不使用模板
+tpl-pick-help = 选择与您的问题相近的模板，表单会预先填好，您可以再修改。
+tpl-pick-apply = 使用此模板
+tpl-pick-missing = 所选模板已不存在，请直接填写表单。
+
+macro-settings-title = 快捷回复
+macro-settings-help = 客服在工单页面回复时可以插入快捷回复，占位符会换成该工单的信息。每条快捷回复都有中英文两个版本。
+macro-empty = 还没有快捷回复。在下方添加第一条。
+macro-add-title = 添加快捷回复
+macro-add-submit = 添加快捷回复
+macro-edit-title = 编辑快捷回复
+macro-delete-confirm = 删除这条快捷回复？已发送的回复不受影响。
+macro-field-name = 名称
+macro-field-body-zh = 中文内容
+macro-field-body-en = 英文内容
+macro-placeholders-help = 可用的占位符：
+macro-error-placeholder = 有未知的占位符。可用：{"{customer_name}"}（客户姓名）、{"{ticket_number}"}（工单编号）、{"{product}"}（产品型号）、{"{agent_name}"}（客服姓名）。
+macro-picker-label = 插入快捷回复：
+macro-picker-lang = 快捷回复的语言
+macro-lang-zh = 中文
+macro-lang-en = 英文
+
+cause-settings-title = 问题原因
+cause-settings-help = 解决工单时选择的问题原因。内置的七项不能修改或删除；新增的可以改名，未被工单使用时可以删除。
+cause-field-code = 代码
+cause-field-name-zh = 中文名称
+cause-field-name-en = 英文名称
+cause-col-kind = 类别
+cause-builtin = 内置
+cause-added = 新增
+cause-rename = 改名
+cause-delete-confirm = 删除这个问题原因？
+cause-add-title = 添加问题原因
+cause-add-submit = 添加
+cause-code-help = 用于统计的代码：小写英文字母、数字和下划线，最多 40 个字符。留空则根据英文名称生成。
+cause-edit-title = 修改问题原因
+cause-edit-help = 代码不会改变，统计仍按原代码计算。
+cause-error-code = 代码只能包含小写英文字母、数字和下划线（最多 40 个字符）。
+cause-error-code-needed = 无法根据英文名称生成代码，请填写代码。
+cause-error-code-taken = 这个代码已被使用，请换一个。
+cause-builtin-fixed = 内置的问题原因不能修改或删除。
+cause-in-use = 已有工单使用这个问题原因，不能删除。可以改名。
