@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assignment;
 pub mod attachments;
+pub mod duplicates;
 pub mod intake;
 pub mod lifecycle;
 pub mod tickets;
