@@ -13,6 +13,7 @@ use crate::domain::{DesiredOutcome, Role, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
 use crate::services::attachments::{self as attachment_service, AttachmentPanel};
+use crate::services::duplicates::{self, MergePanel};
 use crate::services::lifecycle::{self, ActInput, CorrectInput, DetailsEdit, ReassignInput, SurveyInput};
 use crate::services::tickets::{self as ticket_service, TicketView};
 use crate::startup::AppState;
@@ -107,6 +108,7 @@ struct TicketPage<'a> {
     notice: Option<String>,
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
+    merges: &'a MergePanel,
 }
 
 #[derive(Template)]
@@ -119,6 +121,7 @@ struct TicketMain<'a> {
     notice: Option<String>,
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
+    merges: &'a MergePanel,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -189,11 +192,12 @@ impl OnTicket<'_> {
         }
         let attachments =
             &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;
+        let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
         let page = self.page;
         if is_htmx(self.req) {
-            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments })
+            render_status(status, &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, merges })
         } else {
-            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments })
+            render_status(status, &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments, merges })
         }
     }
 
@@ -205,7 +209,12 @@ impl OnTicket<'_> {
     /// After an action: the fresh ticket (htmx) or a redirect back (plain form);
     /// bad input re-renders the form; a refusal or a stale page shows the
     /// current ticket with the reason.
-    async fn after<T>(&self, result: AppResult<T>, form: &'static str, text: &str) -> AppResult<HttpResponse> {
+    pub(crate) async fn after<T>(
+        &self,
+        result: AppResult<T>,
+        form: &'static str,
+        text: &str,
+    ) -> AppResult<HttpResponse> {
         match result {
             Ok(_) if is_htmx(self.req) => self.respond(StatusCode::OK, &Retry::default(), None).await,
             Ok(_) => Ok(see_other(&format!("/tickets/{}", self.number))),
