@@ -6,6 +6,7 @@ mod assignment;
 mod attachments;
 mod auth;
 mod cli;
+mod duplicates;
 mod jobs;
 mod lifecycle;
 mod migrations;
