@@ -3,7 +3,6 @@
 
 use crate::helpers::fresh_database;
 
-
 #[actix_web::test]
 async fn migrations_run_down_and_up_again_to_the_same_schema() {
     use aftersales::db::{MIGRATIONS, SyncConn};
