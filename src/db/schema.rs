@@ -66,6 +66,7 @@ diesel::table! {
         search_text -> Text,
         solution -> Nullable<Text>,
         cause_code -> Nullable<Text>,
+        merged_into_id -> Nullable<Int8>,
     }
 }
 

@@ -67,6 +67,9 @@ pub enum Action {
     Rate,
     /// The assignment rule gives a new ticket to an agent (the system, never a person).
     AutoAssign,
+    /// Staff merge a duplicate into another open ticket of the same customer:
+    /// the duplicate closes and points to the surviving ticket.
+    Merge,
 }
 
 impl Action {
@@ -87,6 +90,7 @@ impl Action {
             Action::EditDetails,
             Action::Rate,
             Action::AutoAssign,
+            Action::Merge,
         ];
         all.extend(TicketState::ALL.iter().map(|s| Action::Correct(*s)));
         all
@@ -135,7 +139,7 @@ impl Refusal {
 /// Actions only the ticket's assignee (or a supervisor) may take.
 pub fn assignee_only(action: Action) -> bool {
     match action {
-        Action::Start | Action::RequestInfo | Action::Resolve | Action::Reassign => true,
+        Action::Start | Action::RequestInfo | Action::Resolve | Action::Reassign | Action::Merge => true,
         Action::Take
         | Action::Reply
         | Action::AddInfo
@@ -250,6 +254,13 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
                 Closed | Withdrawn => Err(Refusal::Finished),
             }
         }
+        Action::Merge => {
+            require(staff)?;
+            match state {
+                Submitted | Assigned | InProgress | AwaitingCustomer | Resolved => Ok(Closed),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
     }
 }
 
@@ -309,6 +320,11 @@ mod tests {
             }
         }
         rows.push((Submitted, A::AutoAssign, System, Assigned));
+        for who in [Agent, Supervisor] {
+            for s in [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved] {
+                rows.push((s, A::Merge, who, Closed));
+            }
+        }
         rows
     }
 
@@ -350,5 +366,8 @@ mod tests {
         assert_eq!(decide(Resolved, A::Rate, Customer), Err(Refusal::WrongState(Resolved)));
         assert_eq!(decide(Submitted, A::AutoAssign, Supervisor), Err(Refusal::NotYourRole));
         assert_eq!(decide(Assigned, A::AutoAssign, System), Err(Refusal::AlreadyAssigned));
+        assert_eq!(decide(InProgress, A::Merge, Customer), Err(Refusal::NotYourRole));
+        assert_eq!(decide(Withdrawn, A::Merge, Supervisor), Err(Refusal::Finished));
+        assert!(assignee_only(A::Merge), "merging is work on the ticket: its assignee's or a supervisor's");
     }
 }

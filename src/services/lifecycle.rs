@@ -218,6 +218,7 @@ pub async fn rate(conn: &mut PooledConn, number: &str, who: &SessionUser, input:
     conn.transaction::<_, AppError, _>(async |conn| {
         let change = Change::new(Action::Rate);
         let (ticket, _) = lock_for(conn, number, By::Person(who), &change).await?;
+        super::duplicates::ensure_not_merged(conn, ticket.id).await?;
         if !surveys::insert(conn, ticket.id, who.id, score, comment.as_deref()).await? {
             return Err(AppError::Conflict("error-already-rated"));
         }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod assignment;
 pub mod attachments;
 pub mod catalogue;
+pub mod duplicates;
 pub mod intake;
 pub mod lifecycle;
 pub mod templates;

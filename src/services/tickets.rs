@@ -196,6 +196,7 @@ fn event_kind(action: Action) -> &'static str {
         Action::Correct(_) => kind::CORRECTED,
         Action::Rate => kind::RATED,
         Action::AutoAssign => kind::AUTO_ASSIGNED,
+        Action::Merge => super::duplicates::MERGED_EVENT,
     }
 }
 
@@ -203,7 +204,7 @@ fn event_kind(action: Action) -> &'static str {
 fn milestone(action: Action) -> Option<Milestone> {
     match action {
         Action::Resolve => Some(Milestone::Resolved),
-        Action::Confirm | Action::AutoClose => Some(Milestone::Closed),
+        Action::Confirm | Action::AutoClose | Action::Merge => Some(Milestone::Closed),
         Action::Withdraw => Some(Milestone::Withdrawn),
         Action::RejectFix => Some(Milestone::Reopened),
         Action::Correct(TicketState::Closed) => Some(Milestone::Closed),

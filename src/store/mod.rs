@@ -4,6 +4,7 @@
 pub mod assignment;
 pub mod attachments;
 pub mod causes;
+pub mod duplicates;
 pub mod events;
 pub mod jobs;
 pub mod keyword_rules;

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod causes;
 pub mod context;
 pub mod csrf;
+pub mod duplicates;
 pub mod errors;
 pub mod health;
 pub mod intake;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/portal", web::get().to(portal::my_tickets))
         .route("/portal/tickets/new", web::get().to(portal::new_ticket_form))
         .route("/portal/tickets", web::post().to(portal::file_ticket))
+        .route("/portal/tickets/similar", web::get().to(duplicates::similar))
         .route("/tickets/{number}", web::get().to(tickets::show))
         .route("/tickets/{number}/take", web::post().to(tickets::take))
         .route("/tickets/{number}/comments", web::post().to(tickets::comment))
@@ -48,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/classify", web::post().to(tickets::classify))
         .route("/tickets/{number}/correct", web::post().to(tickets::correct))
         .route("/tickets/{number}/survey", web::post().to(tickets::survey))
+        .route("/tickets/{number}/merge", web::post().to(duplicates::merge))
         .route("/tickets/{number}/edit", web::get().to(tickets::edit_form))
         .route("/tickets/{number}/edit", web::post().to(tickets::edit))
         .route("/tickets/{number}/attachments", web::post().to(attachments::upload))

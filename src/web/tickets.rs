@@ -13,6 +13,7 @@ use crate::domain::{DesiredOutcome, Role, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
 use crate::services::attachments::{self as attachment_service, AttachmentPanel};
+use crate::services::duplicates::{self, MergePanel};
 use crate::services::lifecycle::{self, ActInput, CorrectInput, DetailsEdit, ReassignInput, SurveyInput};
 use crate::services::tickets::{self as ticket_service, TicketView};
 use crate::startup::AppState;
@@ -110,6 +111,7 @@ struct TicketPage<'a> {
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
     warranty: &'a crate::domain::warranty::Warranty,
+    merges: &'a MergePanel,
 }
 
 #[derive(Template)]
@@ -123,6 +125,7 @@ struct TicketMain<'a> {
     tools: StaffTools,
     attachments: &'a AttachmentPanel,
     warranty: &'a crate::domain::warranty::Warranty,
+    merges: &'a MergePanel,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -198,16 +201,17 @@ impl OnTicket<'_> {
             &attachment_service::panel(&mut conn, &view.ticket, self.me, self.state.upload_limits).await?;
         let today = chrono::Utc::now().with_timezone(&self.state.tz).date_naive();
         let warranty = &crate::services::catalogue::warranty(&mut conn, &view.ticket, today).await?;
+        let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
         let page = self.page;
         if is_htmx(self.req) {
             render_status(
                 status,
-                &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty },
+                &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges },
             )
         } else {
             render_status(
                 status,
-                &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments, warranty },
+                &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges },
             )
         }
     }
@@ -220,7 +224,12 @@ impl OnTicket<'_> {
     /// After an action: the fresh ticket (htmx) or a redirect back (plain form);
     /// bad input re-renders the form; a refusal or a stale page shows the
     /// current ticket with the reason.
-    async fn after<T>(&self, result: AppResult<T>, form: &'static str, text: &str) -> AppResult<HttpResponse> {
+    pub(crate) async fn after<T>(
+        &self,
+        result: AppResult<T>,
+        form: &'static str,
+        text: &str,
+    ) -> AppResult<HttpResponse> {
         match result {
             Ok(_) if is_htmx(self.req) => self.respond(StatusCode::OK, &Retry::default(), None).await,
             Ok(_) => Ok(see_other(&format!("/tickets/{}", self.number))),

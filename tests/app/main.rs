@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod catalogue;
 mod cli;
+mod duplicates;
 mod jobs;
 mod lifecycle;
 mod migrations;
