@@ -17,6 +17,7 @@ pub mod queue;
 pub mod reply_macros;
 pub mod session;
 pub mod settings;
+pub mod settings_index;
 pub mod staff;
 pub mod templates;
 pub mod ticket_templates;
@@ -56,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/attachments", web::post().to(attachments::upload))
         .route("/attachments/{id}", web::get().to(attachments::serve))
         .route("/queue", web::get().to(queue::index))
+        .route("/settings", web::get().to(settings_index::index))
         .route("/staff", web::get().to(staff::index))
         .route("/staff", web::post().to(staff::create))
         .route("/staff/{id}/availability", web::post().to(staff::set_availability))

@@ -37,6 +37,26 @@ async fn pages_need_the_right_role() {
 }
 
 #[actix_web::test]
+async fn the_settings_index_is_for_supervisors() {
+    let app = TestApp::spawn().await;
+    let boss = app.signed_in(Role::Supervisor, "s@example.com").await;
+    let page = boss.page("/settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let links = page.select(".settings-index a");
+    assert_eq!(links.len(), 6, "{links:?}");
+    for href in
+        page.html.select(&scraper::Selector::parse(".settings-index a").unwrap()).filter_map(|a| a.value().attr("href"))
+    {
+        assert_eq!(boss.get(href).await.status(), StatusCode::OK, "{href}");
+    }
+    assert!(boss.page("/queue").await.select("nav a").iter().any(|a| a == "设置"));
+    for role in [Role::Agent, Role::Customer] {
+        let other = app.signed_in(role, &format!("{}@example.com", role.code())).await;
+        assert_eq!(other.get("/settings").await.status(), StatusCode::FORBIDDEN, "{role:?}");
+    }
+}
+
+#[actix_web::test]
 async fn another_customers_ticket_does_not_exist_for_you() {
     let app = TestApp::spawn().await;
     let alice = app.signed_in(Role::Customer, "alice@example.com").await;

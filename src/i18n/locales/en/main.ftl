@@ -176,3 +176,11 @@ queue-empty = No tickets match. Try other filters.
 staff-title = Staff accounts
 staff-new = New staff account
 staff-create = Create account
+
+nav-settings = Settings
+settings-help-assignment = How new tickets are given to agents: by skill, region, workload, in turn, or by hand.
+settings-help-causes = The causes chosen when a ticket is resolved; add your own.
+settings-help-products = Product models and their warranty, to tell whether a ticket is in warranty.
+settings-help-keywords = Keywords that suggest a type and urgency while a customer files a ticket.
+settings-help-ticket-templates = Ready-made ticket contents per type that customers can start from.
+settings-help-reply-macros = Agents' frequent replies, with the customer's name, ticket number and product filled in.

@@ -176,3 +176,11 @@ queue-empty = 没有符合条件的工单。换个筛选条件试试。
 staff-title = 员工账号
 staff-new = 新建员工账号
 staff-create = 创建账号
+
+nav-settings = 设置
+settings-help-assignment = 新工单按什么规则分派给客服：技能、地区、工作量、轮流或手动。
+settings-help-causes = 解决工单时选择的问题原因；可添加新的类别。
+settings-help-products = 产品型号与保修期，用于判断工单是否在保。
+settings-help-keywords = 客户填写工单时，按关键词建议问题类型和紧急程度。
+settings-help-ticket-templates = 按问题类型预先填好的工单内容，客户提交时可选用。
+settings-help-reply-macros = 客服常用回复，可插入客户姓名、工单编号和产品。
