@@ -154,6 +154,7 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
         let user = accounts::create(pool, draft).await.map_err(|e| anyhow::anyhow!("creating {email}: {e}"))?;
         people.push(SessionUser::from(&user));
     }
+    seed_settings(pool).await?;
     let agents: Vec<_> = people.iter().filter(|p| p.role == Role::Agent).cloned().collect();
     let customers: Vec<_> = people.iter().filter(|p| p.role == Role::Customer).cloned().collect();
     let mut conn = pool.get().await?;
@@ -202,4 +203,39 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("demo ticket {i}: {e}"))?;
     }
     Ok(true)
+}
+
+/// A few catalogue models (matching the demo tickets' products), keyword rules,
+/// a ticket template and reply templates, so the settings pages and the
+/// warranty badge show something.
+async fn seed_settings(pool: &Pool) -> anyhow::Result<()> {
+    use diesel_async::RunQueryDsl;
+    const SQL: &[&str] = &[
+        "INSERT INTO products (model_code, name_zh, name_en, product_line, warranty_months) VALUES
+            ('DW-600 洗碗机', '嵌入式洗碗机', 'Built-in dishwasher', '厨房电器 Kitchen', 24),
+            ('AC-3500 商用空调', '商用空调', 'Commercial air conditioner', '空调 HVAC', 36),
+            ('RB-20 扫地机器人', '扫地机器人', 'Robot vacuum', '清洁 Cleaning', 12),
+            ('TV-55Q 电视', '55 英寸电视', '55-inch TV', '影音 AV', 12),
+            ('HP-9 耳机', '无线耳机', 'Wireless earbuds', '影音 AV', 6),
+            ('WM-80 洗衣机', '滚筒洗衣机', 'Front-load washer', '洗护 Laundry', 24),
+            ('MW-25 微波炉', '微波炉', 'Microwave oven', '厨房电器 Kitchen', 12),
+            ('WP-200 净水器', '净水器', 'Water purifier', '厨房电器 Kitchen', 12),
+            ('RF-450 冰箱', '双门冰箱', 'Two-door fridge', '冰箱 Refrigeration', 36)",
+        "INSERT INTO keyword_rules (keywords, ticket_type, urgency, priority) VALUES
+            ('{漏水,不进水,不出水,leak,error}', 'fault_repair', NULL, 10),
+            ('{停机,报警,冒烟,smoke,alarm}', 'fault_repair', 'critical', 5),
+            ('{发票,invoice}', 'service_process', 'normal', 20),
+            ('{退货,换货,破损,refund,damaged}', 'return_exchange', 'urgent', 15)",
+        "INSERT INTO ticket_templates (name_zh, name_en, ticket_type, urgency, desired_outcome, title_zh, title_en, description_zh, description_en) VALUES
+            ('上门维修', 'On-site repair', 'fault_repair', 'normal', 'repair', '需要上门维修', 'Need an on-site repair',
+             '故障现象：\n出现时间：\n方便上门的时间：', 'What happens:\nSince when:\nGood times for a visit:')",
+        "INSERT INTO reply_macros (name, body_zh, body_en) VALUES
+            ('已收到 / Received', '{customer_name}您好，您的工单 {ticket_number}（{product}）已收到，我们会尽快安排处理。—— {agent_name}',
+             'Hello {customer_name}, we have your ticket {ticket_number} ({product}) and are on it. — {agent_name}')",
+    ];
+    let mut conn = pool.get().await?;
+    for sql in SQL {
+        diesel::sql_query(*sql).execute(&mut conn).await?;
+    }
+    Ok(())
 }
