@@ -100,18 +100,13 @@ pub struct StaffTools {
     pub macros: Vec<crate::store::reply_macros::MacroChoice>,
 }
 
+/// The whole page: the layout around the main part, rendered once by `TicketMain`.
 #[derive(Template)]
 #[template(path = "tickets/show.html")]
 struct TicketPage<'a> {
     page: &'a Page,
-    view: &'a TicketView,
-    allowed: Allowed,
-    retry: &'a Retry,
-    notice: Option<String>,
-    tools: StaffTools,
-    attachments: &'a AttachmentPanel,
-    warranty: &'a crate::domain::warranty::Warranty,
-    merges: &'a MergePanel,
+    number: &'a str,
+    main: &'a str,
 }
 
 #[derive(Template)]
@@ -163,16 +158,17 @@ pub trait TicketForms {
     }
 }
 
-macro_rules! ticket_forms {
-    ($($t:ident),+) => {$(
-        impl TicketForms for $t<'_> {
-            fn page(&self) -> &Page { self.page }
-            fn view(&self) -> &TicketView { self.view }
-            fn tools(&self) -> &StaffTools { &self.tools }
-        }
-    )+};
+impl TicketForms for TicketMain<'_> {
+    fn page(&self) -> &Page {
+        self.page
+    }
+    fn view(&self) -> &TicketView {
+        self.view
+    }
+    fn tools(&self) -> &StaffTools {
+        &self.tools
+    }
 }
-ticket_forms!(TicketPage, TicketMain);
 
 /// One request on one ticket: who asks, about which ticket, in which language.
 pub(crate) struct OnTicket<'a> {
@@ -203,16 +199,12 @@ impl OnTicket<'_> {
         let warranty = &crate::services::catalogue::warranty(&mut conn, &view.ticket, today).await?;
         let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
         let page = self.page;
+        let main = TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges };
         if is_htmx(self.req) {
-            render_status(
-                status,
-                &TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges },
-            )
+            render_status(status, &main)
         } else {
-            render_status(
-                status,
-                &TicketPage { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges },
-            )
+            let main = main.render().map_err(AppError::internal)?;
+            render_status(status, &TicketPage { page, number: &view.ticket.number, main: &main })
         }
     }
 

@@ -423,7 +423,10 @@ async fn supervisors_change_the_rule_on_the_settings_page_and_it_is_logged() {
     assert_eq!(page.attr("input[name=rule][checked]", "value").as_deref(), Some("manual"));
     assert_eq!(page.select("input[name=rule]").len(), 5);
     assert!(page.contains("还没有修改过分派规则"));
-    assert!(boss.page("/queue").await.select("nav a").contains(&"分派规则".to_owned()));
+    assert!(
+        boss.page("/settings").await.select(".settings-index a").contains(&"分派规则".to_owned()),
+        "listed in settings"
+    );
 
     let res = boss.post("/settings/assignment", &[("rule", "skill")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -56,8 +56,9 @@ async fn a_supervisor_adds_and_edits_products_and_bad_input_is_explained() {
     let page = boss.page("/settings/products").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("目录中还没有产品"), "empty state says what to do");
-    assert!(page.attr("nav a[href=\"/settings/products\"]", "href").is_some(), "in the supervisor's navigation");
-    assert!(page.attr("nav a[href=\"/settings/keywords\"]", "href").is_some());
+    let settings = boss.page("/settings").await;
+    assert!(settings.attr(".settings-index a[href=\"/settings/products\"]", "href").is_some(), "listed in settings");
+    assert!(settings.attr(".settings-index a[href=\"/settings/keywords\"]", "href").is_some());
 
     // A good product: trimmed, listed with its warranty.
     let res = boss.post("/settings/products", &product("  DW-600 ", "洗碗机", "Dishwasher", "24")).await;

@@ -95,8 +95,9 @@ async fn supervisors_keep_ticket_templates_and_others_are_refused() {
     let page = boss.page(list).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("还没有工单模板"));
+    let settings = boss.page("/settings").await;
     for nav in ["/settings/ticket-templates", "/settings/reply-macros", "/settings/causes"] {
-        assert!(page.attr(&format!("nav a[href='{nav}']"), "href").is_some(), "supervisor nav has {nav}");
+        assert!(settings.attr(&format!(".settings-index a[href='{nav}']"), "href").is_some(), "settings list {nav}");
         let agent_page = agent.page("/queue").await;
         assert!(agent_page.attr(&format!("nav a[href='{nav}']"), "href").is_none(), "agents' nav lacks {nav}");
     }
