@@ -5,7 +5,7 @@
 use super::context::Page;
 use super::session::Supervisor;
 use super::ticket_templates::DoneParam;
-use super::{render_status, see_other};
+use super::{render_status, saved_or_again, see_other};
 use crate::domain::cause::CauseInput;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -69,14 +69,12 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::add_cause(&mut conn, &form).await {
-        Ok(_) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            drop(conn);
-            list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::add_cause(&mut conn, &form).await;
+    drop(conn);
+    saved_or_again(result, &format!("{LIST}?done=saved"), |errors| {
+        list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+    })
+    .await
 }
 
 /// The rename form of an added category; a built-in one says it cannot be changed.
@@ -106,13 +104,11 @@ pub async fn rename(
     let code = code.into_inner();
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::rename_cause(&mut conn, &code, &form).await {
-        Ok(()) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, code, form, errors })
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::rename_cause(&mut conn, &code, &form).await;
+    saved_or_again(result, &format!("{LIST}?done=saved"), async |errors| {
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, code, form, errors })
+    })
+    .await
 }
 
 /// Removes an added category; one in use (or a built-in) stays, and the list says why.

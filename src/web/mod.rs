@@ -126,6 +126,23 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// After saving a settings form: on success back to `done`; on bad input the
+/// form again (`again`, given the problems), which answers 422; other errors pass on.
+pub async fn saved_or_again<T, Again>(
+    result: AppResult<T>,
+    done: &str,
+    again: impl FnOnce(crate::domain::validate::FieldErrors) -> Again,
+) -> AppResult<HttpResponse>
+where
+    Again: std::future::Future<Output = AppResult<HttpResponse>>,
+{
+    match result {
+        Ok(_) => Ok(see_other(done)),
+        Err(AppError::Invalid(errors)) => again(errors).await,
+        Err(e) => Err(e),
+    }
+}
+
 /// Only paths on this site are followed after sign-in or a language switch.
 pub fn local_path(next: Option<&str>) -> Option<&str> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))

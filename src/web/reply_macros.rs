@@ -5,9 +5,9 @@
 
 use super::context::Page;
 use super::render_status;
-use super::see_other;
 use super::session::{Staff, Supervisor};
 use super::ticket_templates::DoneParam;
+use super::{saved_or_again, see_other};
 use crate::domain::ids::ReplyMacroId;
 use crate::domain::macros::{MacroInput, PLACEHOLDERS};
 use crate::domain::validate::FieldErrors;
@@ -77,14 +77,12 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::save_macro(&mut conn, None, &form).await {
-        Ok(_) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            drop(conn);
-            list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::save_macro(&mut conn, None, &form).await;
+    drop(conn);
+    saved_or_again(result, &format!("{LIST}?done=saved"), |errors| {
+        list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+    })
+    .await
 }
 
 pub async fn edit_form(
@@ -110,14 +108,13 @@ pub async fn update(
     let id = ReplyMacroId(id.into_inner());
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::save_macro(&mut conn, Some(id), &form).await {
-        Ok(_) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, id, form, errors })
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::save_macro(&mut conn, Some(id), &form).await;
+    saved_or_again(result, &format!("{LIST}?done=saved"), async |errors| {
+        // Bad input for a template that is gone is still "not found".
+        store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, id, form, errors })
+    })
+    .await
 }
 
 pub async fn delete(_: Supervisor, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -4,7 +4,7 @@
 
 use super::context::{Choice, Page};
 use super::session::Supervisor;
-use super::{render, render_status, see_other};
+use super::{render, render_status, saved_or_again, see_other};
 use crate::domain::ids::TicketTemplateId;
 use crate::domain::ticket_form::TicketInput;
 use crate::domain::ticket_template::TemplateInput;
@@ -134,14 +134,12 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::save_template(&mut conn, None, &form).await {
-        Ok(_) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            drop(conn);
-            list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::save_template(&mut conn, None, &form).await;
+    drop(conn);
+    saved_or_again(result, &format!("{LIST}?done=saved"), |errors| {
+        list_page(&state, page, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+    })
+    .await
 }
 
 pub async fn edit_form(
@@ -166,15 +164,13 @@ pub async fn update(
     let id = TicketTemplateId(id.into_inner());
     let form = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match service::save_template(&mut conn, Some(id), &form).await {
-        Ok(_) => Ok(see_other(&format!("{LIST}?done=saved"))),
-        Err(AppError::Invalid(errors)) => {
-            // Bad input for a template that is gone is still "not found".
-            store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, id, form, errors })
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::save_template(&mut conn, Some(id), &form).await;
+    saved_or_again(result, &format!("{LIST}?done=saved"), async |errors| {
+        // Bad input for a template that is gone is still "not found".
+        store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { page, id, form, errors })
+    })
+    .await
 }
 
 pub async fn delete(_: Supervisor, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
