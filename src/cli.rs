@@ -118,12 +118,13 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
         }
         let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
-        let worker = crate::jobs::start(pool.clone(), &settings.worker);
+        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy());
         let state = AppState {
             pool,
             tz: settings.timezone,
             data_dir: settings.data_dir.clone(),
             upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
+            policy: settings.policy(),
         };
         let served = match build_server(listener, state, options) {
             Ok(server) => server.await,

@@ -55,9 +55,33 @@ pub struct Settings {
     #[arg(long, env = "AFTERSALES_MAX_FILES_PER_TICKET", default_value_t = 10, global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_files_per_ticket: u32,
+
+    /// Hours the assignee has to answer a withdrawal request before it goes to
+    /// the supervisors (who then have as long again to decide).
+    #[arg(long, value_name = "HOURS", env = "AFTERSALES_WITHDRAWAL_ANSWER_HOURS",
+          default_value_t = crate::services::withdrawal::DEFAULT_ANSWER_HOURS, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub withdrawal_answer_hours: u32,
+}
+
+/// The service's time promises that code (handlers and jobs) needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// How long an answer to a withdrawal request may take.
+    pub withdrawal_answer: chrono::Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { withdrawal_answer: chrono::Duration::hours(crate::services::withdrawal::DEFAULT_ANSWER_HOURS.into()) }
+    }
 }
 
 impl Settings {
+    pub fn policy(&self) -> Policy {
+        Policy { withdrawal_answer: chrono::Duration::hours(self.withdrawal_answer_hours.into()) }
+    }
+
     pub fn database_name() -> &'static str {
         "aftersales"
     }

@@ -24,6 +24,7 @@ pub struct AppState {
     /// The data folder; attachments are kept under `attachments/` in it.
     pub data_dir: PathBuf,
     pub upload_limits: UploadLimits,
+    pub policy: crate::config::Policy,
 }
 
 /// Largest form body accepted (uploads have their own limit).

@@ -67,6 +67,8 @@ diesel::table! {
         solution -> Nullable<Text>,
         cause_code -> Nullable<Text>,
         merged_into_id -> Nullable<Int8>,
+        withdrawal_id -> Nullable<Int8>,
+        follow_up_of -> Nullable<Int8>,
     }
 }
 
@@ -209,7 +211,69 @@ diesel::allow_tables_to_appear_in_same_query!(
     keyword_rules,
     ticket_templates,
     reply_macros,
+    withdrawals,
+    compensations,
+    notifications,
 );
+
+diesel::table! {
+    withdrawals (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        customer_id -> Int8,
+        requested_by -> Int8,
+        requested_via -> Text,
+        reason -> Text,
+        reason_text -> Nullable<Text>,
+        state_at_request -> Text,
+        status -> Text,
+        referral -> Nullable<Text>,
+        referred_at -> Nullable<Timestamptz>,
+        answer_due_at -> Nullable<Timestamptz>,
+        dispute_reason -> Nullable<Text>,
+        dispute_text -> Nullable<Text>,
+        disputed_by -> Nullable<Int8>,
+        decided_by -> Nullable<Int8>,
+        decision_note -> Nullable<Text>,
+        state_at_decision -> Nullable<Text>,
+        requested_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        feedback -> Nullable<Text>,
+        feedback_comment -> Nullable<Text>,
+        feedback_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    compensations (id) {
+        id -> Int8,
+        ticket_id -> Int8,
+        kind -> Text,
+        amount_cents -> Nullable<Int8>,
+        description -> Text,
+        given_by -> Int8,
+        given_at -> Timestamptz,
+        return_due_at -> Nullable<Timestamptz>,
+        withdrawal_id -> Nullable<Int8>,
+        returned_at -> Nullable<Timestamptz>,
+        returned_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        ticket_id -> Nullable<Int8>,
+        kind -> Text,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notifications -> tickets (ticket_id));
+diesel::joinable!(compensations -> tickets (ticket_id));
 
 diesel::table! {
     products (id) {

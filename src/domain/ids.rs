@@ -38,6 +38,12 @@ id_type! {
     EventId,
     /// A file attached to a ticket.
     AttachmentId,
+    /// A withdrawal of a ticket, immediate or requested.
+    WithdrawalId,
+    /// Compensation given on a ticket.
+    CompensationId,
+    /// One in-app notification.
+    NotificationId,
 }
 
 id_type! {

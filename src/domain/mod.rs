@@ -15,9 +15,10 @@ pub mod ticket_template;
 pub mod user;
 pub mod validate;
 pub mod warranty;
+pub mod withdrawal;
 pub mod workflow;
 
-pub use ids::{EventId, TicketId, UserId};
+pub use ids::{CompensationId, EventId, NotificationId, TicketId, UserId, WithdrawalId};
 pub use ticket::{Channel, DesiredOutcome, TicketState, TicketType, Urgency};
 pub use user::Role;
 pub use workflow::{Action, Actor, Refusal};

@@ -70,6 +70,27 @@ pub enum Action {
     /// Staff merge a duplicate into another open ticket of the same customer:
     /// the duplicate closes and points to the surviving ticket.
     Merge,
+    /// The customer asks to withdraw once work has started (a pending request,
+    /// not a state: the ticket goes on as it is).
+    RequestWithdrawal,
+    /// The customer takes their pending request back.
+    CancelWithdrawal,
+    /// The assignee accepts the request: the ticket is withdrawn.
+    AcceptWithdrawal,
+    /// The assignee disputes the request: a supervisor decides.
+    DisputeWithdrawal,
+    /// A supervisor approves a request: the ticket is withdrawn.
+    ApproveWithdrawal,
+    /// A supervisor rejects a request: the ticket goes on where it was.
+    RejectWithdrawal,
+    /// An unanswered request goes to the supervisors (the system, on a timer).
+    EscalateWithdrawal,
+    /// 回访: the customer's one answer about the withdrawal itself.
+    RateWithdrawal,
+    /// 问题复现: the customer (or staff for them) files a follow-up of a finished ticket.
+    FollowUp,
+    /// Staff record compensation given (refund, replacement, voucher).
+    Compensate,
 }
 
 impl Action {
@@ -91,6 +112,16 @@ impl Action {
             Action::Rate,
             Action::AutoAssign,
             Action::Merge,
+            Action::RequestWithdrawal,
+            Action::CancelWithdrawal,
+            Action::AcceptWithdrawal,
+            Action::DisputeWithdrawal,
+            Action::ApproveWithdrawal,
+            Action::RejectWithdrawal,
+            Action::EscalateWithdrawal,
+            Action::RateWithdrawal,
+            Action::FollowUp,
+            Action::Compensate,
         ];
         all.extend(TicketState::ALL.iter().map(|s| Action::Correct(*s)));
         all
@@ -120,6 +151,14 @@ pub enum Refusal {
     WorkStarted,
     /// Another agent has this ticket; only they (or a supervisor) work it.
     NotAssignee,
+    /// A withdrawal request for the ticket is waiting already.
+    RequestPending,
+    /// The withdrawal request was cancelled or decided meanwhile.
+    NoPendingRequest,
+    /// The request is for a supervisor to decide (resolved, disputed or escalated).
+    SupervisorDecides,
+    /// The customer answered this once already.
+    AlreadyAnswered,
 }
 
 impl Refusal {
@@ -132,6 +171,10 @@ impl Refusal {
             Refusal::WrongState(_) => "refusal-wrong-state",
             Refusal::WorkStarted => "refusal-work-started",
             Refusal::NotAssignee => "refusal-not-assignee",
+            Refusal::RequestPending => "refusal-request-pending",
+            Refusal::NoPendingRequest => "refusal-no-pending-request",
+            Refusal::SupervisorDecides => "refusal-supervisor-decides",
+            Refusal::AlreadyAnswered => "refusal-already-answered",
         }
     }
 }
@@ -139,7 +182,14 @@ impl Refusal {
 /// Actions only the ticket's assignee (or a supervisor) may take.
 pub fn assignee_only(action: Action) -> bool {
     match action {
-        Action::Start | Action::RequestInfo | Action::Resolve | Action::Reassign | Action::Merge => true,
+        Action::Start
+        | Action::RequestInfo
+        | Action::Resolve
+        | Action::Reassign
+        | Action::Merge
+        | Action::AcceptWithdrawal
+        | Action::DisputeWithdrawal
+        | Action::Compensate => true,
         Action::Take
         | Action::Reply
         | Action::AddInfo
@@ -150,7 +200,14 @@ pub fn assignee_only(action: Action) -> bool {
         | Action::EditDetails
         | Action::Correct(_)
         | Action::Rate
-        | Action::AutoAssign => false,
+        | Action::AutoAssign
+        | Action::RequestWithdrawal
+        | Action::CancelWithdrawal
+        | Action::ApproveWithdrawal
+        | Action::RejectWithdrawal
+        | Action::EscalateWithdrawal
+        | Action::RateWithdrawal
+        | Action::FollowUp => false,
     }
 }
 
@@ -172,6 +229,14 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
         Action::Rate => {
             require(customer)?;
             only(state, Closed, Closed)
+        }
+        Action::RateWithdrawal => {
+            require(customer)?;
+            only(state, Withdrawn, Withdrawn)
+        }
+        Action::FollowUp => {
+            require(customer || staff)?;
+            if finished { Ok(state) } else { Err(Refusal::WrongState(state)) }
         }
         _ if finished => Err(Refusal::Finished),
         Action::Take => {
@@ -261,6 +326,53 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
                 Closed | Withdrawn => Err(Refusal::Finished),
             }
         }
+        // Requests open once work has started; before that withdrawal is immediate.
+        Action::RequestWithdrawal => {
+            require(customer)?;
+            match state {
+                InProgress | AwaitingCustomer | Resolved => Ok(state),
+                Submitted | Assigned => Err(Refusal::WrongState(state)),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::CancelWithdrawal => {
+            require(customer)?;
+            Ok(state)
+        }
+        // The rules follow the state at decision time: a ticket resolved while
+        // the request waited is a supervisor's call, like one asked when resolved.
+        Action::AcceptWithdrawal => {
+            require(staff)?;
+            match state {
+                Submitted | Assigned | InProgress | AwaitingCustomer => Ok(Withdrawn),
+                Resolved => Err(Refusal::SupervisorDecides),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::DisputeWithdrawal => {
+            require(staff)?;
+            match state {
+                Submitted | Assigned | InProgress | AwaitingCustomer => Ok(state),
+                Resolved => Err(Refusal::SupervisorDecides),
+                Closed | Withdrawn => Err(Refusal::Finished),
+            }
+        }
+        Action::ApproveWithdrawal => {
+            require(actor == Actor::Supervisor)?;
+            Ok(Withdrawn)
+        }
+        Action::RejectWithdrawal => {
+            require(actor == Actor::Supervisor)?;
+            Ok(state)
+        }
+        Action::EscalateWithdrawal => {
+            require(actor == Actor::System)?;
+            Ok(state)
+        }
+        Action::Compensate => {
+            require(staff)?;
+            Ok(state)
+        }
     }
 }
 
@@ -320,6 +432,29 @@ mod tests {
             }
         }
         rows.push((Submitted, A::AutoAssign, System, Assigned));
+        let open = [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved];
+        for s in [InProgress, AwaitingCustomer, Resolved] {
+            rows.push((s, A::RequestWithdrawal, Customer, s));
+        }
+        for s in open {
+            rows.push((s, A::CancelWithdrawal, Customer, s));
+            rows.push((s, A::ApproveWithdrawal, Supervisor, Withdrawn));
+            rows.push((s, A::RejectWithdrawal, Supervisor, s));
+            rows.push((s, A::EscalateWithdrawal, System, s));
+            for who in [Agent, Supervisor] {
+                rows.push((s, A::Compensate, who, s));
+                if s != Resolved {
+                    rows.push((s, A::AcceptWithdrawal, who, Withdrawn));
+                    rows.push((s, A::DisputeWithdrawal, who, s));
+                }
+            }
+        }
+        rows.push((Withdrawn, A::RateWithdrawal, Customer, Withdrawn));
+        for s in [Closed, Withdrawn] {
+            for who in [Customer, Agent, Supervisor] {
+                rows.push((s, A::FollowUp, who, s));
+            }
+        }
         for who in [Agent, Supervisor] {
             for s in [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved] {
                 rows.push((s, A::Merge, who, Closed));
@@ -369,5 +504,10 @@ mod tests {
         assert_eq!(decide(InProgress, A::Merge, Customer), Err(Refusal::NotYourRole));
         assert_eq!(decide(Withdrawn, A::Merge, Supervisor), Err(Refusal::Finished));
         assert!(assignee_only(A::Merge), "merging is work on the ticket: its assignee's or a supervisor's");
+        assert_eq!(decide(Resolved, A::AcceptWithdrawal, Agent), Err(Refusal::SupervisorDecides));
+        assert_eq!(decide(InProgress, A::ApproveWithdrawal, Agent), Err(Refusal::NotYourRole));
+        assert_eq!(decide(Closed, A::ApproveWithdrawal, Supervisor), Err(Refusal::Finished));
+        assert_eq!(decide(Assigned, A::RequestWithdrawal, Customer), Err(Refusal::WrongState(Assigned)));
+        assert_eq!(decide(InProgress, A::FollowUp, Customer), Err(Refusal::WrongState(InProgress)));
     }
 }

@@ -14,6 +14,7 @@
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
 pub mod auto_close;
+pub mod withdrawal_escalation;
 
 use crate::db::Pool;
 use crate::store::jobs::{self as queue, Claimed, NewJob};
@@ -97,6 +98,8 @@ pub struct Registry {
 const RECURRING_ATTEMPTS: i32 = 3;
 /// How often the auto-close sweep runs.
 pub const AUTO_CLOSE_EVERY: StdDuration = StdDuration::from_secs(60);
+/// How often unanswered withdrawal requests are looked for.
+pub const ESCALATION_EVERY: StdDuration = StdDuration::from_secs(60);
 
 impl Registry {
     pub fn new() -> Self {
@@ -104,9 +107,10 @@ impl Registry {
     }
 
     /// The app's jobs.
-    pub fn standard(settings: &WorkerSettings) -> Self {
+    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy) -> Self {
         let mut registry = Registry::new();
         registry.register_every(auto_close::AutoClose::new(settings.auto_close_days), AUTO_CLOSE_EVERY);
+        registry.register_every(withdrawal_escalation::Escalation::new(policy), ESCALATION_EVERY);
         registry
     }
 
@@ -433,12 +437,12 @@ impl RunningWorker {
 }
 
 /// Starts the app's worker unless the settings turn it off.
-pub fn start(pool: Pool, settings: &WorkerSettings) -> Option<RunningWorker> {
+pub fn start(pool: Pool, settings: &WorkerSettings, policy: crate::config::Policy) -> Option<RunningWorker> {
     if !settings.enabled {
         return None;
     }
     let config = WorkerConfig { poll: StdDuration::from_millis(settings.poll_ms), ..WorkerConfig::default() };
-    let worker = Worker::new(pool, Arc::new(Registry::standard(settings)), config);
+    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy)), config);
     tracing::info!(worker = %worker.id(), auto_close_days = settings.auto_close_days, "job worker started");
     let (stop, stopped) = watch::channel(false);
     let task = actix_web::rt::spawn(worker.run(stopped));
@@ -525,12 +529,13 @@ mod tests {
     }
 
     #[test]
-    fn the_standard_registry_has_the_auto_close_sweep() {
+    fn the_standard_registry_has_the_sweeps() {
         let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: 7 };
-        let registry = Registry::standard(&settings);
+        let registry = Registry::standard(&settings, Default::default());
         assert!(registry.get(auto_close::KIND).is_some());
-        assert_eq!(registry.recurring.len(), 1);
-        assert_eq!(registry.recurring[0].every, chrono::Duration::seconds(60));
+        assert!(registry.get(withdrawal_escalation::KIND).is_some());
+        assert_eq!(registry.recurring.len(), 2);
+        assert!(registry.recurring.iter().all(|r| r.every == chrono::Duration::seconds(60)));
     }
 
     #[test]

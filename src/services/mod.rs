@@ -8,8 +8,10 @@ pub mod catalogue;
 pub mod duplicates;
 pub mod intake;
 pub mod lifecycle;
+pub mod notify;
 pub mod templates;
 pub mod tickets;
+pub mod withdrawal;
 
 use crate::domain::{Role, UserId};
 use serde::{Deserialize, Serialize};

@@ -197,6 +197,16 @@ fn event_kind(action: Action) -> &'static str {
         Action::Rate => kind::RATED,
         Action::AutoAssign => kind::AUTO_ASSIGNED,
         Action::Merge => super::duplicates::MERGED_EVENT,
+        Action::RequestWithdrawal => kind::WITHDRAWAL_REQUESTED,
+        Action::CancelWithdrawal => kind::WITHDRAWAL_CANCELLED,
+        Action::AcceptWithdrawal => kind::WITHDRAWAL_ACCEPTED,
+        Action::DisputeWithdrawal => kind::WITHDRAWAL_DISPUTED,
+        Action::ApproveWithdrawal => kind::WITHDRAWAL_APPROVED,
+        Action::RejectWithdrawal => kind::WITHDRAWAL_REJECTED,
+        Action::EscalateWithdrawal => kind::WITHDRAWAL_ESCALATED,
+        Action::RateWithdrawal => kind::WITHDRAWAL_FEEDBACK,
+        Action::FollowUp => kind::FOLLOW_UP_FILED,
+        Action::Compensate => kind::COMPENSATION_GIVEN,
     }
 }
 
@@ -205,7 +215,7 @@ fn milestone(action: Action) -> Option<Milestone> {
     match action {
         Action::Resolve => Some(Milestone::Resolved),
         Action::Confirm | Action::AutoClose | Action::Merge => Some(Milestone::Closed),
-        Action::Withdraw => Some(Milestone::Withdrawn),
+        Action::Withdraw | Action::AcceptWithdrawal | Action::ApproveWithdrawal => Some(Milestone::Withdrawn),
         Action::RejectFix => Some(Milestone::Reopened),
         Action::Correct(TicketState::Closed) => Some(Milestone::Closed),
         Action::Correct(TicketState::Resolved) => Some(Milestone::Resolved),
@@ -218,7 +228,15 @@ fn milestone(action: Action) -> Option<Milestone> {
         | Action::EditDetails
         | Action::Correct(_)
         | Action::Rate
-        | Action::AutoAssign => None,
+        | Action::AutoAssign
+        | Action::RequestWithdrawal
+        | Action::CancelWithdrawal
+        | Action::DisputeWithdrawal
+        | Action::RejectWithdrawal
+        | Action::EscalateWithdrawal
+        | Action::RateWithdrawal
+        | Action::FollowUp
+        | Action::Compensate => None,
     }
 }
 
@@ -289,7 +307,27 @@ pub async fn apply(
     if by.is_staff() && change.text.is_some() && !change.internal {
         tickets::mark_first_response(conn, ticket.id, now).await?;
     }
+    // A pending withdrawal request follows the ticket: resolved → the
+    // supervisors decide; closed another way → the request lapses.
+    if updated.withdrawal_id.is_some() && !is_withdrawal_step(change.action) && updated.state != ticket.state {
+        super::withdrawal::follow_state(conn, &updated, now).await?;
+    }
     Ok(updated)
+}
+
+/// Actions that are steps of the withdrawal process itself (they update the request).
+fn is_withdrawal_step(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Withdraw
+            | Action::RequestWithdrawal
+            | Action::CancelWithdrawal
+            | Action::AcceptWithdrawal
+            | Action::DisputeWithdrawal
+            | Action::ApproveWithdrawal
+            | Action::RejectWithdrawal
+            | Action::EscalateWithdrawal
+    )
 }
 
 /// A change of assignee made by the assignment rules.

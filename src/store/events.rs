@@ -28,6 +28,23 @@ pub mod kind {
     pub const FIELDS_CHANGED: &str = "fields_changed";
     pub const CORRECTED: &str = "corrected";
     pub const RATED: &str = "rated";
+    pub const WITHDRAWAL_REQUESTED: &str = "withdrawal_requested";
+    pub const WITHDRAWAL_CANCELLED: &str = "withdrawal_cancelled";
+    pub const WITHDRAWAL_ACCEPTED: &str = "withdrawal_accepted";
+    /// The assignee's dispute (internal: the customer hears it was referred).
+    pub const WITHDRAWAL_DISPUTED: &str = "withdrawal_disputed";
+    pub const WITHDRAWAL_ESCALATED: &str = "withdrawal_escalated";
+    /// The ticket was resolved while the request waited: a supervisor decides.
+    pub const WITHDRAWAL_REFERRED: &str = "withdrawal_referred";
+    pub const WITHDRAWAL_APPROVED: &str = "withdrawal_approved";
+    pub const WITHDRAWAL_REJECTED: &str = "withdrawal_rejected";
+    /// The ticket closed another way while the request waited.
+    pub const WITHDRAWAL_LAPSED: &str = "withdrawal_lapsed";
+    pub const WITHDRAWAL_FEEDBACK: &str = "withdrawal_feedback";
+    pub const COMPENSATION_GIVEN: &str = "compensation_given";
+    pub const COMPENSATION_RETURNED: &str = "compensation_returned";
+    /// On the earlier ticket: a follow-up (问题复现) was filed.
+    pub const FOLLOW_UP_FILED: &str = "follow_up_filed";
 }
 
 #[derive(Debug, Insertable)]

@@ -4,11 +4,13 @@
 pub mod assignment;
 pub mod attachments;
 pub mod causes;
+pub mod compensations;
 pub mod duplicates;
 pub mod events;
 pub mod jobs;
 pub mod keyword_rules;
 pub mod login_failures;
+pub mod notifications;
 pub mod products;
 pub mod reply_macros;
 pub mod surveys;
@@ -16,6 +18,7 @@ pub mod ticket_templates;
 pub mod tickets;
 pub mod unique;
 pub mod users;
+pub mod withdrawals;
 
 pub use diesel_async::AsyncPgConnection as Conn;
 

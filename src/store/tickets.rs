@@ -43,6 +43,10 @@ pub struct Ticket {
     pub updated_at: DateTime<Utc>,
     pub solution: Option<String>,
     pub cause_code: Option<String>,
+    /// The pending withdrawal request, if any (a flag, not a state).
+    pub withdrawal_id: Option<crate::domain::WithdrawalId>,
+    /// 问题复现: the withdrawn or closed ticket this one follows up.
+    pub follow_up_of: Option<TicketId>,
 }
 
 impl Ticket {
@@ -254,6 +258,8 @@ pub async fn resolved_before(conn: &mut Conn, cutoff: DateTime<Utc>, limit: i64)
     tickets::table
         .filter(tickets::state.eq(TicketState::Resolved))
         .filter(tickets::resolved_at.lt(cutoff))
+        // A pending withdrawal request is a supervisor's to decide first.
+        .filter(tickets::withdrawal_id.is_null())
         .filter(diesel::dsl::not(diesel::dsl::exists(answered_since)))
         .order(tickets::resolved_at)
         .select((tickets::number, tickets::version))

@@ -63,3 +63,8 @@ pub async fn list_staff(conn: &mut Conn) -> QueryResult<Vec<User>> {
         .load(conn)
         .await
 }
+
+/// The supervisors, who hear of disputes, escalations and breaches.
+pub async fn supervisor_ids(conn: &mut Conn) -> QueryResult<Vec<UserId>> {
+    users::table.filter(users::role.eq(Role::Supervisor)).order(users::id).select(users::id).load(conn).await
+}

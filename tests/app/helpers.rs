@@ -3,6 +3,7 @@
 //! each test its own database copied from it and the real app on a free port.
 
 use actix_web::cookie::Key;
+use aftersales::config::Policy;
 use aftersales::db::{self, ClusterOptions, ManagedCluster, cluster};
 use aftersales::domain::account_form::AccountDraft;
 use aftersales::domain::{Role, UserId};
@@ -76,8 +77,13 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let data_dir = cluster::temp_data_dir("aftersales-testfiles");
-        let state =
-            AppState { pool: pool.clone(), tz: chrono_tz::Asia::Shanghai, data_dir: data_dir.clone(), upload_limits };
+        let state = AppState {
+            pool: pool.clone(),
+            tz: chrono_tz::Asia::Shanghai,
+            data_dir: data_dir.clone(),
+            upload_limits,
+            policy: Policy::default(),
+        };
         let options = ServerOptions { key: Key::generate(), secure_cookies: false, workers: Some(2) };
         let server = build_server(listener, state, options).expect("server");
         actix_web::rt::spawn(server);

@@ -379,7 +379,7 @@ async fn events(app: &TestApp, number: &str, kind: &str) -> i64 {
 
 fn auto_close_worker(app: &TestApp, days: u32) -> Worker {
     let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: days };
-    Worker::new(app.pool.clone(), Arc::new(Registry::standard(&settings)), WorkerConfig::default())
+    Worker::new(app.pool.clone(), Arc::new(Registry::standard(&settings, Default::default())), WorkerConfig::default())
 }
 
 #[actix_web::test]
