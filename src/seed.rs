@@ -4,11 +4,14 @@
 use crate::db::Pool;
 use crate::domain::account_form::AccountDraft;
 use crate::domain::ticket_form::TicketDraft;
+use crate::domain::withdrawal::{CompensationKind, DisputeReason, Step, WithdrawalReason};
 use crate::domain::workflow::Action;
 use crate::domain::{Channel, DesiredOutcome, Role, TicketType, Urgency};
 use crate::error::AppError;
 use crate::services::tickets::{self as ticket_service, By, Change};
+use crate::services::withdrawal::{self, StepInput, WithdrawInput};
 use crate::services::{SessionUser, accounts};
+use crate::store::compensations::{self, NewCompensation};
 use crate::store::users;
 use chrono::{Duration, Utc};
 use chrono_tz::Tz;
@@ -159,6 +162,7 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
     let customers: Vec<_> = people.iter().filter(|p| p.role == Role::Customer).cloned().collect();
     let mut conn = pool.get().await?;
     let start = Utc::now() - Duration::days(14);
+    let mut in_progress = Vec::new();
     for i in 0..42usize {
         let (ticket_type, urgency, product, title, description, outcome) = SAMPLES[i % SAMPLES.len()];
         let customer = &customers[i % customers.len()];
@@ -193,6 +197,14 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
                     _ => agent,
                 };
                 let at = filed_at + Duration::minutes(45 * (step as i64 + 1));
+                if *action == Action::Withdraw {
+                    let reason = WithdrawalReason::ALL[i % WithdrawalReason::ALL.len()];
+                    let text =
+                        if reason == WithdrawalReason::Other { "已在门店处理 / Sorted out in store" } else { "" };
+                    let input = WithdrawInput { reason: reason.code().into(), text: text.into(), ..Default::default() };
+                    withdrawal::withdraw(conn, &number, who, &input, ANSWER_WITHIN, at).await?;
+                    continue;
+                }
                 let mut change = Change::new(*action);
                 change.text = step_text(*action);
                 ticket_service::apply(conn, &number, By::Person(who), change, at).await?;
@@ -201,8 +213,53 @@ pub async fn seed_demo(pool: &Pool, tz: Tz) -> anyhow::Result<bool> {
         })
         .await
         .map_err(|e| anyhow::anyhow!("demo ticket {i}: {e}"))?;
+        // The third path ends in progress (taken, started, replied).
+        in_progress.extend((i % STATE_PATHS.len() == 2).then(|| (number, customer.clone(), agent.clone())));
     }
+    seed_withdrawal_requests(&mut conn, &in_progress).await.map_err(|e| anyhow::anyhow!("demo requests: {e}"))?;
     Ok(true)
+}
+
+const ANSWER_WITHIN: Duration = Duration::hours(4);
+
+/// Pending withdrawal requests on in-progress tickets: one waiting for its
+/// assignee, two disputed (one with a voucher given), so the approvals page
+/// and the ticket's request panel show something.
+async fn seed_withdrawal_requests(
+    conn: &mut crate::store::Conn,
+    in_progress: &[(String, SessionUser, SessionUser)],
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let disputes = [
+        (DisputeReason::PartsShipped, "替换主板已于昨日发出，运单号 SF1234567890。/ The new board shipped yesterday."),
+        (DisputeReason::WorkDone, "工程师已上门两次并更换了水泵。/ Two visits done, pump replaced."),
+    ];
+    for (k, (number, customer, agent)) in in_progress.iter().take(3).enumerate() {
+        let asked_at = now - Duration::minutes(30 + 90 * k as i64);
+        if k == 2 {
+            let ticket = crate::store::tickets::find_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
+            let voucher = NewCompensation {
+                ticket_id: ticket.id,
+                kind: CompensationKind::Voucher,
+                amount_cents: Some(5000),
+                description: "延误补偿代金券 / Voucher for the delay",
+                given_by: agent.id,
+                given_at: asked_at - Duration::hours(2),
+            };
+            compensations::insert(conn, &voucher).await?;
+        }
+        let reason =
+            [WithdrawalReason::SolvedMyself, WithdrawalReason::OtherChannel, WithdrawalReason::NeedsChanged][k];
+        let input = WithdrawInput { reason: reason.code().into(), ..Default::default() };
+        let request = withdrawal::withdraw(conn, number, customer, &input, ANSWER_WITHIN, asked_at).await?;
+        if let Some((dispute, text)) = k.checked_sub(1).map(|d| disputes[d]) {
+            let step =
+                StepInput { request: Some(request.id.0), text: text.into(), dispute_reason: dispute.code().into() };
+            let at = asked_at + Duration::minutes(20);
+            withdrawal::step(conn, number, agent, Step::Dispute, &step, ANSWER_WITHIN, at).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A few catalogue models (matching the demo tickets' products), keyword rules,

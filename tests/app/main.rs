@@ -14,5 +14,6 @@ mod migrations;
 mod portal;
 mod queue;
 mod security;
+mod seed;
 mod templates;
 mod tickets;
