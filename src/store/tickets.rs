@@ -321,6 +321,8 @@ pub struct TicketSummary {
     pub region: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A withdrawal request waits (shown as a flag in the lists).
+    pub withdrawal_id: Option<crate::domain::WithdrawalId>,
 }
 
 #[derive(Debug, Clone)]
