@@ -3,6 +3,7 @@
 pub mod account_form;
 pub mod assignment;
 pub mod attachment;
+pub mod calendar;
 pub mod cause;
 pub mod ids;
 pub mod keywords;
