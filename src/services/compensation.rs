@@ -184,7 +184,8 @@ pub async fn panel(conn: &mut Conn, ticket: &Ticket, viewer: &SessionUser) -> Ap
         given.push(Given { compensation, given_by, returned_by });
     }
     let works_it = viewer.role == Role::Supervisor || ticket.assignee_id.is_none_or(|a| a == viewer.id);
-    let may_record = staff && works_it && workflow::decide(ticket.state, Action::Compensate, viewer.role.into()).is_ok();
+    let may_record =
+        staff && works_it && workflow::decide(ticket.state, Action::Compensate, viewer.role.into()).is_ok();
     Ok(CompensationPanel { given, may_record, may_mark_returned: staff })
 }
 
@@ -205,11 +206,14 @@ mod tests {
         let replacement = input("replacement", "", "换新机一台").parse().unwrap();
         assert_eq!(replacement.amount_cents, None);
         let refund = input("refund", "¥12.5", " 退差价 ").parse().unwrap();
-        assert_eq!(refund, CheckedCompensation {
-            kind: CompensationKind::Refund,
-            amount_cents: Some(1250),
-            description: "退差价".into()
-        });
+        assert_eq!(
+            refund,
+            CheckedCompensation {
+                kind: CompensationKind::Refund,
+                amount_cents: Some(1250),
+                description: "退差价".into()
+            }
+        );
     }
 
     #[test]

@@ -15,11 +15,7 @@ use actix_web::{HttpResponse, web};
 const FORM: &str = "compensation";
 
 /// `POST /tickets/{number}/compensations`: the assignee or a supervisor records compensation given.
-pub async fn record(
-    Staff(me): Staff,
-    call: TicketCall,
-    form: web::Form<CompensationInput>,
-) -> AppResult<HttpResponse> {
+pub async fn record(Staff(me): Staff, call: TicketCall, form: web::Form<CompensationInput>) -> AppResult<HttpResponse> {
     let mut conn = call.conn().await?;
     let result = service::record(&mut conn, call.number(), &me, &form, chrono::Utc::now()).await;
     drop(conn);

@@ -12,8 +12,8 @@ use crate::services::tickets as ticket_service;
 use crate::startup::AppState;
 use crate::store::Conn;
 use crate::store::tickets::Ticket;
-use actix_web::http::StatusCode;
 use actix_web::ResponseError;
+use actix_web::http::StatusCode;
 use serde::Deserialize;
 
 /// `?follow_up=AS…` on the form, and the hidden field of the same name when filing.
@@ -84,12 +84,7 @@ impl FollowUpForm {
 }
 
 /// Files the customer's ticket from the portal: a follow-up if the form names an earlier ticket.
-pub async fn file(
-    state: &AppState,
-    me: &SessionUser,
-    param: &FollowUpParam,
-    draft: &TicketDraft,
-) -> AppResult<Ticket> {
+pub async fn file(state: &AppState, me: &SessionUser, param: &FollowUpParam, draft: &TicketDraft) -> AppResult<Ticket> {
     let mut conn = state.pool.get().await?;
     let now = chrono::Utc::now();
     match param.number() {

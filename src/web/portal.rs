@@ -1,11 +1,11 @@
 //! The customer portal: my tickets, and filing a new one.
 
 use super::context::Page;
+use super::follow_up::{FollowUpForm, FollowUpParam};
 use super::session::Customer;
 use super::{render, render_status, see_other};
 use crate::domain::ticket_form::TicketInput;
 use crate::domain::validate::FieldErrors;
-use super::follow_up::{FollowUpForm, FollowUpParam};
 use crate::domain::{DesiredOutcome, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;

@@ -22,5 +22,5 @@ follow-up-later = Follow-ups:
 follow-up-file = The problem came back — file a follow-up
 follow-up-file-help = Has the problem come back? File a follow-up: the form is filled in from this ticket, and both tickets are linked.
 follow-up-form-notice = Follow-up of
-follow-up-form-help = the problem came back. Describe what happens now.
+follow-up-form-help = the problem came back. Describe what happens now; the new ticket is at least as urgent as the earlier one.
 follow-up-earlier-open = This ticket is still open: add the new information to it instead of filing a follow-up.

@@ -22,5 +22,5 @@ follow-up-later = 复现工单：
 follow-up-file = 问题又出现了？提交复现工单
 follow-up-file-help = 问题再次出现时，可提交复现工单：表单按本工单预先填好，两张工单互相关联。
 follow-up-form-notice = 问题复现，原工单
-follow-up-form-help = 请描述这次出现的情况。
+follow-up-form-help = 请描述这次出现的情况；新工单的紧急程度不低于原工单。
 follow-up-earlier-open = 该工单仍在处理中：请直接在该工单上补充信息，无需提交复现工单。
