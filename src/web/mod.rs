@@ -5,10 +5,12 @@ pub mod attachments;
 pub mod auth;
 pub mod catalogue;
 pub mod causes;
+pub mod compensation;
 pub mod context;
 pub mod csrf;
 pub mod duplicates;
 pub mod errors;
+pub mod follow_up;
 pub mod health;
 pub mod intake;
 pub mod keyword_rules;
@@ -91,7 +93,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/causes", web::post().to(causes::create))
         .route("/settings/causes/{code}", web::get().to(causes::edit_form))
         .route("/settings/causes/{code}", web::post().to(causes::rename))
-        .route("/settings/causes/{code}/delete", web::post().to(causes::delete));
+        .route("/settings/causes/{code}/delete", web::post().to(causes::delete))
+        // Compensation on a ticket (follow-ups go through the new-ticket form).
+        .route("/tickets/{number}/compensations", web::post().to(compensation::record))
+        .route("/tickets/{number}/compensations/{id}/returned", web::post().to(compensation::returned));
 }
 
 /// `/` sends each person to their start page.

@@ -1,13 +1,13 @@
 //! The customer portal: my tickets, and filing a new one.
 
 use super::context::Page;
+use super::follow_up::{FollowUpForm, FollowUpParam};
 use super::session::Customer;
 use super::{render, render_status, see_other};
 use crate::domain::ticket_form::TicketInput;
 use crate::domain::validate::FieldErrors;
-use crate::domain::{Channel, DesiredOutcome, TicketType, Urgency};
+use crate::domain::{DesiredOutcome, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
-use crate::services::tickets as ticket_service;
 use crate::startup::AppState;
 use crate::store::tickets::{self, ListCursor, TicketSummary};
 use crate::store::users;
@@ -67,6 +67,7 @@ pub struct NewTicketPage {
     form: TicketInput,
     errors: FieldErrors,
     picker: super::ticket_templates::TemplatePicker,
+    follow_up: super::follow_up::FollowUpForm,
 }
 
 impl NewTicketPage {
@@ -86,6 +87,7 @@ pub async fn new_ticket_form(
     page: Page,
     state: web::Data<AppState>,
     query: web::Query<super::ticket_templates::TemplateParam>,
+    follow_up: web::Query<FollowUpParam>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let account = users::find(&mut conn, me.id).await?;
@@ -97,29 +99,45 @@ pub async fn new_ticket_form(
         region: account.region.unwrap_or_default(),
         ..TicketInput::default()
     };
-    let template = query.template.as_deref();
-    let picker = super::ticket_templates::TemplatePicker::load(&mut conn, template, page.lang, &mut form).await?;
-    render(&NewTicketPage { page, form, errors: FieldErrors::default(), picker })
+    let follow_up = FollowUpForm::prefill(&mut conn, &follow_up, &me, &page, &mut form).await?;
+    // A follow-up is pre-filled from the earlier ticket, not from a template.
+    let picker = match follow_up.of {
+        Some(_) => Default::default(),
+        None => {
+            let template = query.template.as_deref();
+            super::ticket_templates::TemplatePicker::load(&mut conn, template, page.lang, &mut form).await?
+        }
+    };
+    let status = follow_up.status;
+    let errors = FieldErrors::default();
+    render_status(status, &NewTicketPage { page, form, errors, picker, follow_up })
+}
+
+/// The new-ticket form as sent: the ticket, and the earlier ticket if it is a follow-up.
+#[derive(Debug, Default, Deserialize)]
+pub struct FileInput {
+    #[serde(flatten)]
+    follow_up: FollowUpParam,
+    #[serde(flatten)]
+    form: TicketInput,
 }
 
 pub async fn file_ticket(
     Customer(me): Customer,
     page: Page,
     state: web::Data<AppState>,
-    form: web::Form<TicketInput>,
+    input: web::Form<FileInput>,
 ) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
+    let FileInput { follow_up: param, form } = input.into_inner();
     let today = chrono::Utc::now().with_timezone(&state.tz).date_naive();
-    match form.parse(today) {
-        Ok(draft) => {
-            let mut conn = state.pool.get().await?;
-            let ticket =
-                ticket_service::file(&mut conn, &me, Channel::Web, &draft, chrono::Utc::now(), state.tz).await?;
-            Ok(see_other(&format!("/tickets/{}", ticket.number)))
-        }
-        Err(errors) => {
-            let picker = Default::default();
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewTicketPage { page, form, errors, picker })
-        }
-    }
+    let (errors, follow_up) = match form.parse(today) {
+        Ok(draft) => match super::follow_up::file(&state, &me, &param, &draft).await {
+            Ok(ticket) => return Ok(see_other(&format!("/tickets/{}", ticket.number))),
+            Err(e) => (FieldErrors::default(), FollowUpForm::refused(e, &param, &page)?),
+        },
+        Err(errors) => (errors, FollowUpForm::keep(&param)),
+    };
+    let status = if errors.is_empty() { follow_up.status } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let picker = Default::default();
+    render_status(status, &NewTicketPage { page, form, errors, picker, follow_up })
 }

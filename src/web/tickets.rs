@@ -121,6 +121,8 @@ struct TicketMain<'a> {
     attachments: &'a AttachmentPanel,
     warranty: &'a crate::domain::warranty::Warranty,
     merges: &'a MergePanel,
+    compensations: &'a crate::services::compensation::CompensationPanel,
+    follow_ups: &'a crate::services::follow_up::FollowUpPanel,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -198,8 +200,22 @@ impl OnTicket<'_> {
         let today = chrono::Utc::now().with_timezone(&self.state.tz).date_naive();
         let warranty = &crate::services::catalogue::warranty(&mut conn, &view.ticket, today).await?;
         let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
+        let compensations = &crate::services::compensation::panel(&mut conn, &view.ticket, self.me).await?;
+        let follow_ups = &crate::services::follow_up::panel(&mut conn, &view.ticket, self.me).await?;
         let page = self.page;
-        let main = TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges };
+        let main = TicketMain {
+            page,
+            view: &view,
+            allowed,
+            retry,
+            notice,
+            tools,
+            attachments,
+            warranty,
+            merges,
+            compensations,
+            follow_ups,
+        };
         if is_htmx(self.req) {
             render_status(status, &main)
         } else {
