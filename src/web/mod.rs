@@ -1,8 +1,10 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
+pub mod approvals;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
+pub mod badges;
 pub mod catalogue;
 pub mod causes;
 pub mod context;
@@ -12,6 +14,7 @@ pub mod errors;
 pub mod health;
 pub mod intake;
 pub mod keyword_rules;
+pub mod notifications;
 pub mod portal;
 pub mod queue;
 pub mod reply_macros;
@@ -91,7 +94,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/causes", web::post().to(causes::create))
         .route("/settings/causes/{code}", web::get().to(causes::edit_form))
         .route("/settings/causes/{code}", web::post().to(causes::rename))
-        .route("/settings/causes/{code}/delete", web::post().to(causes::delete));
+        .route("/settings/causes/{code}/delete", web::post().to(causes::delete))
+        // Withdrawal approvals (审批), notifications (通知) and the navigation's counts.
+        .route("/approvals", web::get().to(approvals::index))
+        .route("/approvals/{request}/{step}", web::post().to(approvals::decide))
+        .route("/notifications", web::get().to(notifications::index))
+        .route("/notifications/read-all", web::post().to(notifications::read_all))
+        .route("/notifications/{id}/read", web::post().to(notifications::mark_read))
+        .route("/nav/badges", web::get().to(badges::badges));
 }
 
 /// `/` sends each person to their start page.
