@@ -5,9 +5,9 @@
 //! fixed handful of queries, whatever the number of rows.
 
 use crate::domain::withdrawal::{self as policy, Step, WithdrawalReason};
-use crate::domain::workflow::{self, Actor};
+use crate::domain::workflow::{self, Actor, Refusal};
 use crate::domain::{TicketId, UserId, WithdrawalId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::store::compensations::{self, Compensation};
 use crate::store::events::{self, EventView};
 use crate::store::tickets::Ticket;
@@ -96,8 +96,7 @@ pub struct ApprovalsPage {
 
 /// The requests with the supervisors, longest waiting first, after `after`.
 pub async fn page(conn: &mut Conn, after: Option<Cursor>, now: DateTime<Utc>) -> AppResult<ApprovalsPage> {
-    let mut pending =
-        withdrawals::with_supervisors(conn, after.map(|c| (c.requested_at, c.id)), PAGE_SIZE + 1).await?;
+    let mut pending = withdrawals::with_supervisors(conn, after.map(|c| (c.requested_at, c.id)), PAGE_SIZE + 1).await?;
     let next = if pending.len() as i64 > PAGE_SIZE {
         pending.truncate(PAGE_SIZE as usize);
         pending.last().map(|p| Cursor { requested_at: p.withdrawal.requested_at, id: p.withdrawal.id })
@@ -131,11 +130,8 @@ impl Context {
         let mut customers: Vec<UserId> = pending.iter().map(|p| p.withdrawal.customer_id).collect();
         customers.sort();
         customers.dedup();
-        let mut people: Vec<UserId> = pending
-            .iter()
-            .flat_map(|p| [p.ticket.assignee_id, p.withdrawal.disputed_by])
-            .flatten()
-            .collect();
+        let mut people: Vec<UserId> =
+            pending.iter().flat_map(|p| [p.ticket.assignee_id, p.withdrawal.disputed_by]).flatten().collect();
         people.sort();
         people.dedup();
         context.names = users::names(conn, &people).await?.into_iter().collect();
@@ -181,9 +177,15 @@ impl Context {
     }
 }
 
-/// The ticket a request belongs to, for deciding it from the approvals page.
-pub async fn ticket_of(conn: &mut Conn, request: WithdrawalId) -> AppResult<String> {
-    withdrawals::ticket_number(conn, request).await?.ok_or(crate::error::AppError::NotFound)
+/// The ticket of a request still waiting for a decision. One decided or
+/// cancelled meanwhile is named as such, rather than by what the ticket's
+/// state now refuses (the decision itself checks again under the ticket's lock).
+pub async fn pending_ticket(conn: &mut Conn, request: WithdrawalId) -> AppResult<String> {
+    match withdrawals::ticket_number(conn, request).await? {
+        Some((number, status)) if status.is_pending() => Ok(number),
+        Some(_) => Err(AppError::Refused(Refusal::NoPendingRequest)),
+        None => Err(AppError::NotFound),
+    }
 }
 
 #[cfg(test)]

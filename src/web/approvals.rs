@@ -7,10 +7,10 @@
 use super::context::Page;
 use super::session::Supervisor;
 use super::{is_htmx, render_status, see_other};
-use crate::domain::validate::FieldErrors;
-use crate::domain::withdrawal::Step;
 use crate::domain::WithdrawalId;
 use crate::domain::text_enum::Labelled;
+use crate::domain::validate::FieldErrors;
+use crate::domain::withdrawal::Step;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Arg;
 use crate::services::approvals::{self, ApprovalRow, Cursor};
@@ -226,18 +226,22 @@ pub async fn decide(
     input.request = Some(id);
     let request = WithdrawalId(id);
     let mut conn = state.pool.get().await?;
-    let number = approvals::ticket_of(&mut conn, request).await?;
     let answer_within = state.policy.withdrawal_answer;
-    let result = withdrawal::step(&mut conn, &number, &me, step, &input, answer_within, Utc::now()).await;
+    let result: AppResult<String> = async {
+        let number = approvals::pending_ticket(&mut conn, request).await?;
+        withdrawal::step(&mut conn, &number, &me, step, &input, answer_within, Utc::now()).await?;
+        Ok(number)
+    }
+    .await;
     drop(conn);
     let reply = Reply { req: &req, page: &page, state: &state };
     match result {
-        Ok(_) if is_htmx(&req) => {
+        Ok(number) if is_htmx(&req) => {
             let notice = Some(Notice::done(&page, step, &number));
             // The navigation's counts change with the decision.
             Ok(super::badges::changed(reply.list(StatusCode::OK, None, notice, &Retry::default()).await?))
         }
-        Ok(_) => Ok(see_other(&format!("/approvals?done={}&ticket={number}", step.code()))),
+        Ok(number) => Ok(see_other(&format!("/approvals?done={}&ticket={number}", step.code()))),
         Err(AppError::Invalid(errors)) => {
             let retry = Retry { request: Some(request), step: form_name, text: input.text, errors };
             reply.list(StatusCode::UNPROCESSABLE_ENTITY, None, None, &retry).await

@@ -146,7 +146,7 @@ pub async fn mark_read(
     page: Page,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: web::Form<ReadForm>,
+    form: Option<web::Form<ReadForm>>,
 ) -> AppResult<HttpResponse> {
     let id = NotificationId(id.into_inner());
     let mut conn = state.pool.get().await?;
@@ -158,7 +158,7 @@ pub async fn mark_read(
         return Ok(super::badges::changed(render(&ItemPartial { page: &page, item })?));
     }
     Ok(match listed.ticket_number {
-        Some(number) if form.then != "list" => see_other(&format!("/tickets/{number}")),
+        Some(number) if form.is_none_or(|f| f.then != "list") => see_other(&format!("/tickets/{number}")),
         _ => see_other("/notifications"),
     })
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod approvals;
 mod assignment;
 mod attachments;
 mod auth;
@@ -11,6 +12,7 @@ mod duplicates;
 mod jobs;
 mod lifecycle;
 mod migrations;
+mod notifications;
 mod portal;
 mod queue;
 mod security;
