@@ -213,9 +213,8 @@ pub async fn decide(
     form: web::Form<StepInput>,
 ) -> AppResult<HttpResponse> {
     let (id, code) = path.into_inner();
-    let (step, form_name) = match Step::parse(&code) {
-        Some(Step::Approve) => (Step::Approve, "approve"),
-        Some(Step::Reject) => (Step::Reject, "reject"),
+    let step = match Step::parse(&code) {
+        Some(step @ (Step::Approve | Step::Reject)) => step,
         _ => return Err(AppError::NotFound),
     };
     let mut input = form.into_inner();
@@ -243,7 +242,7 @@ pub async fn decide(
         }
         Ok(number) => Ok(see_other(&format!("/approvals?done={}&ticket={number}", step.code()))),
         Err(AppError::Invalid(errors)) => {
-            let retry = Retry { request: Some(request), step: form_name, text: input.text, errors };
+            let retry = Retry { request: Some(request), step: step.code(), text: input.text, errors };
             reply.list(StatusCode::UNPROCESSABLE_ENTITY, None, None, &retry).await
         }
         Err(e @ (AppError::Refused(_) | AppError::Conflict(_))) => {
