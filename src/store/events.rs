@@ -120,3 +120,32 @@ pub async fn list(conn: &mut Conn, ticket: TicketId, with_internal: bool) -> Que
     let rows: Vec<(Event, Option<String>)> = query.order(ev::id).load(conn).await?;
     Ok(rows.into_iter().map(|(event, actor_name)| EventView { event, actor_name }).collect())
 }
+
+/// The last `per_ticket` events of each of these tickets, internal ones
+/// included, oldest first: one query for a whole page of tickets (a window
+/// over the `(ticket_id, id)` index) instead of one per ticket.
+pub async fn latest_for_tickets(
+    conn: &mut Conn,
+    tickets: &[TicketId],
+    per_ticket: i64,
+) -> QueryResult<Vec<(TicketId, EventView)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, BigInt, Bool};
+    let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+    let latest = sql::<Bool>(
+        "ticket_events.id IN (SELECT id FROM (SELECT e.id, row_number() OVER (PARTITION BY e.ticket_id \
+         ORDER BY e.id DESC) AS n FROM ticket_events e WHERE e.ticket_id = ANY(",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .sql(")) latest WHERE latest.n <= ")
+    .bind::<BigInt, _>(per_ticket)
+    .sql(")");
+    let rows: Vec<(TicketId, Event, Option<String>)> = ev::table
+        .left_join(users::table)
+        .filter(latest)
+        .select((ev::ticket_id, Event::as_select(), users::name.nullable()))
+        .order(ev::id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(ticket, event, actor_name)| (ticket, EventView { event, actor_name })).collect())
+}

@@ -62,6 +62,19 @@ pub async fn list(
     Ok(rows.into_iter().map(|(notification, ticket_number)| Listed { notification, ticket_number }).collect())
 }
 
+/// One of the person's notifications (another person's is none).
+pub async fn find(conn: &mut Conn, user: UserId, id: NotificationId) -> QueryResult<Option<Listed>> {
+    let row: Option<(Notification, Option<String>)> = nt::table
+        .left_join(tickets::table)
+        .filter(nt::id.eq(id))
+        .filter(nt::user_id.eq(user))
+        .select((Notification::as_select(), tickets::number.nullable()))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(notification, ticket_number)| Listed { notification, ticket_number }))
+}
+
 pub async fn unread_count(conn: &mut Conn, user: UserId) -> QueryResult<i64> {
     nt::table.filter(nt::user_id.eq(user)).filter(nt::read_at.is_null()).count().get_result(conn).await
 }

@@ -68,3 +68,8 @@ pub async fn list_staff(conn: &mut Conn) -> QueryResult<Vec<User>> {
 pub async fn supervisor_ids(conn: &mut Conn) -> QueryResult<Vec<UserId>> {
     users::table.filter(users::role.eq(Role::Supervisor)).order(users::id).select(users::id).load(conn).await
 }
+
+/// The names of these people, for pages that show many (one query).
+pub async fn names(conn: &mut Conn, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn).await
+}

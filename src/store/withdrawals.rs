@@ -229,3 +229,14 @@ pub async fn withdrawn_count_since(conn: &mut Conn, customer: UserId, since: Dat
         .get_result(conn)
         .await
 }
+
+/// The number of the ticket a withdrawal belongs to, and where the withdrawal stands.
+pub async fn ticket_number(conn: &mut Conn, id: WithdrawalId) -> QueryResult<Option<(String, WithdrawalStatus)>> {
+    wd::table
+        .inner_join(tickets::table.on(tickets::id.eq(wd::ticket_id)))
+        .filter(wd::id.eq(id))
+        .select((tickets::number, wd::status))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -1,8 +1,10 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
+pub mod approvals;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
+pub mod badges;
 pub mod catalogue;
 pub mod causes;
 pub mod compensation;
@@ -14,6 +16,7 @@ pub mod follow_up;
 pub mod health;
 pub mod intake;
 pub mod keyword_rules;
+pub mod notifications;
 pub mod portal;
 pub mod queue;
 pub mod reply_macros;
@@ -96,7 +99,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/causes/{code}/delete", web::post().to(causes::delete))
         // Compensation on a ticket (follow-ups go through the new-ticket form).
         .route("/tickets/{number}/compensations", web::post().to(compensation::record))
-        .route("/tickets/{number}/compensations/{id}/returned", web::post().to(compensation::returned));
+        .route("/tickets/{number}/compensations/{id}/returned", web::post().to(compensation::returned))
+        // Withdrawal approvals (审批), notifications (通知) and the navigation's counts.
+        .route("/approvals", web::get().to(approvals::index))
+        .route("/approvals/{request}/{step}", web::post().to(approvals::decide))
+        .route("/notifications", web::get().to(notifications::index))
+        .route("/notifications/read-all", web::post().to(notifications::read_all))
+        .route("/notifications/{id}/read", web::post().to(notifications::mark_read))
+        .route("/nav/badges", web::get().to(badges::badges));
 }
 
 /// `/` sends each person to their start page.

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod approvals;
 mod assignment;
 mod attachments;
 mod auth;
@@ -13,6 +14,7 @@ mod follow_up;
 mod jobs;
 mod lifecycle;
 mod migrations;
+mod notifications;
 mod portal;
 mod queue;
 mod security;
