@@ -22,6 +22,7 @@ pub mod staff;
 pub mod templates;
 pub mod ticket_templates;
 pub mod tickets;
+pub mod withdrawal;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -91,7 +92,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/causes", web::post().to(causes::create))
         .route("/settings/causes/{code}", web::get().to(causes::edit_form))
         .route("/settings/causes/{code}", web::post().to(causes::rename))
-        .route("/settings/causes/{code}/delete", web::post().to(causes::delete));
+        .route("/settings/causes/{code}/delete", web::post().to(causes::delete))
+        // Withdrawal (撤单) on the ticket page: the dialog, the request's steps, the 回访 answer.
+        // The feedback route comes before `{step}`, which it would otherwise match.
+        .route("/tickets/{number}/withdraw", web::get().to(withdrawal::show))
+        .route("/tickets/{number}/withdraw", web::post().to(withdrawal::withdraw))
+        .route("/tickets/{number}/withdrawal/feedback", web::post().to(withdrawal::feedback))
+        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step));
 }
 
 /// `/` sends each person to their start page.

@@ -121,6 +121,7 @@ struct TicketMain<'a> {
     attachments: &'a AttachmentPanel,
     warranty: &'a crate::domain::warranty::Warranty,
     merges: &'a MergePanel,
+    withdrawal: &'a super::withdrawal::WithdrawalSection,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -198,8 +199,11 @@ impl OnTicket<'_> {
         let today = chrono::Utc::now().with_timezone(&self.state.tz).date_naive();
         let warranty = &crate::services::catalogue::warranty(&mut conn, &view.ticket, today).await?;
         let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
+        let withdrawal =
+            &super::withdrawal::WithdrawalSection::load(&mut conn, &view.ticket, self.me, chrono::Utc::now()).await?;
         let page = self.page;
-        let main = TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges };
+        let main =
+            TicketMain { page, view: &view, allowed, retry, notice, tools, attachments, warranty, merges, withdrawal };
         if is_htmx(self.req) {
             render_status(status, &main)
         } else {
