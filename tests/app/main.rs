@@ -16,3 +16,4 @@ mod queue;
 mod security;
 mod templates;
 mod tickets;
+mod withdrawal;
