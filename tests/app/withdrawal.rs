@@ -810,3 +810,17 @@ async fn steps_answer_htmx_with_the_ticket_in_place() {
     let res = w.app.browser().post(&format!("/tickets/{number}/withdrawal/accept"), &fields).await;
     assert!(location(&res).starts_with("/login"), "anonymous: sign in first");
 }
+
+#[actix_web::test]
+async fn a_request_ends_when_the_customer_closes_the_ticket_another_way() {
+    let w = World::new().await;
+    let number = w.ticket("resolved", true).await;
+    let res = w.owner.post(&format!("/tickets/{number}/act/confirm"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(w.observe(&number).await, "closed/lapsed");
+    assert_eq!(w.events(&number, "withdrawal_lapsed").await, 1);
+    let page = w.supervisor.page(&format!("/tickets/{number}")).await;
+    assert!(page.first(".withdrawal-pending").is_none());
+    assert!(page.first(".withdrawal-entry").unwrap_or_default().contains("已终止：工单已关闭"));
+    assert_eq!(w.step(&w.supervisor, &number, "approve", "").await.status(), StatusCode::CONFLICT);
+}
