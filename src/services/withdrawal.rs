@@ -7,14 +7,16 @@
 use super::SessionUser;
 use super::notify::{self, To, kind as notice};
 use super::tickets::{By, Change, apply, ensure_visible, lock_for};
+use crate::domain::text_enum::UnknownCode;
 use crate::domain::validate::Checker;
 use crate::domain::withdrawal::{
     self as policy, DisputeReason, Opening, Referral, Step, WithdrawalFeedback, WithdrawalReason, WithdrawalStatus,
 };
-use crate::domain::workflow::{Action, Refusal};
-use crate::domain::{Channel, Role, TicketState, WithdrawalId};
+use crate::domain::workflow::{self, Action, Refusal};
+use crate::domain::{Channel, TicketState, UserId, WithdrawalId};
 use crate::error::{AppError, AppResult};
 use crate::store::compensations::{self, Compensation};
+use crate::store::events::{self, NewEvent};
 use crate::store::tickets::{self, Ticket};
 use crate::store::withdrawals::{self, Decision, NewWithdrawal, Withdrawal};
 use crate::store::{Conn, users};
@@ -70,11 +72,19 @@ fn check_withdraw(input: &WithdrawInput, who: &SessionUser) -> Result<Checked, A
     };
     // Staff withdraw for a customer who asked by phone, email, in store…; the
     // customer's own request comes through the portal.
-    let channel = if who.is_staff() { c.choice("channel", &input.channel, Channel::parse) } else { Some(Channel::Web) };
+    let channel = if who.is_staff() { c.choice("channel", &input.channel, staff_channel) } else { Some(Channel::Web) };
     match (reason, channel) {
         (Some(reason), Some(channel)) if c.errors.is_empty() => Ok(Checked { reason, text, channel }),
         _ => Err(AppError::Invalid(c.errors)),
     }
+}
+
+/// A channel the customer reached staff by: the web portal is the customer's own.
+fn staff_channel(code: &str) -> Result<Channel, UnknownCode> {
+    Channel::parse(code)
+        .ok()
+        .filter(|channel| super::intake::CHANNELS.contains(channel))
+        .ok_or_else(|| UnknownCode { kind: "channel", code: code.to_owned() })
 }
 
 /// What withdrawing would mean for this ticket now, for the dialog.
@@ -132,10 +142,12 @@ pub async fn withdraw(
         if ticket.withdrawal_id.is_some() {
             return Err(AppError::Refused(Refusal::RequestPending));
         }
-        let opening = policy::opening(ticket.state, who.role.into()).map_err(AppError::Refused)?;
+        // Before the policy: staff who saw "withdrawn at once" on a ticket where
+        // work has started since are told it changed, not that their role can't.
         if input.version.is_some_and(|v| v != ticket.version) {
             return Err(AppError::Conflict("error-stale"));
         }
+        let opening = policy::opening(ticket.state, who.role.into()).map_err(AppError::Refused)?;
         let (status, referral, action) = match opening {
             Opening::Immediate => (WithdrawalStatus::Immediate, None, Action::Withdraw),
             Opening::Request(status, referral) => (status, referral, Action::RequestWithdrawal),
@@ -176,11 +188,14 @@ pub async fn withdraw(
                 .await?;
         } else {
             withdrawals::flag_ticket(conn, ticket.id, Some(record.id)).await?;
-            let data = json!({ "reason": checked.reason.code(), "due": due });
+            let reason = checked.reason.code();
             if status == WithdrawalStatus::WithSupervisors {
-                let data = json!({ "reason": checked.reason.code(), "due": due, "referral": "resolved" });
-                notify::tell(conn, &updated, &[To::Supervisors], notice::WITHDRAWAL_TO_DECIDE, data, None, now).await?;
+                // The assignee's solution may be what the customer objects to: they hear of it too.
+                let data = json!({ "reason": reason, "due": due, "referral": "resolved" });
+                let to = [To::Supervisors, To::Assignee];
+                notify::tell(conn, &updated, &to, notice::WITHDRAWAL_TO_DECIDE, data, None, now).await?;
             } else {
+                let data = json!({ "reason": reason, "due": due });
                 notify::tell(conn, &updated, &[To::Assignee], notice::WITHDRAWAL_REQUESTED, data, None, now).await?;
             }
         }
@@ -214,11 +229,21 @@ pub async fn step(
     if !c.errors.is_empty() {
         return Err(AppError::Invalid(c.errors));
     }
-    let requested = input.request.map(WithdrawalId).ok_or(AppError::BadRequest("request"))?;
+    let requested = input.request.map(WithdrawalId).ok_or(AppError::BadRequest("error-bad-request"))?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let mut change = Change::new(step.action());
         change.text = text.as_deref();
-        let (ticket, _) = lock_for(conn, number, By::Person(who), &change).await?;
+        let ticket = match lock_for(conn, number, By::Person(who), &change).await {
+            Ok((ticket, _)) => ticket,
+            // Someone decided or cancelled first (a withdrawn ticket is then
+            // "finished"): that is the news, unless the person may not do it at all.
+            Err(AppError::Refused(refusal))
+                if !is_permission(refusal) && !still_pending(conn, number, requested).await? =>
+            {
+                return Err(AppError::Refused(Refusal::NoPendingRequest));
+            }
+            Err(error) => return Err(error),
+        };
         if ticket.withdrawal_id != Some(requested) {
             return Err(AppError::Refused(Refusal::NoPendingRequest));
         }
@@ -267,6 +292,17 @@ pub async fn step(
     .await
 }
 
+/// Refusals about who may act, which stand whatever happened to the request.
+fn is_permission(refusal: Refusal) -> bool {
+    matches!(refusal, Refusal::NotYourRole | Refusal::NotAssignee)
+}
+
+/// Whether `requested` is still the ticket's pending request (the ticket is locked already).
+async fn still_pending(conn: &mut Conn, number: &str, requested: WithdrawalId) -> AppResult<bool> {
+    let ticket = tickets::find_by_number(conn, number).await?.ok_or(AppError::NotFound)?;
+    Ok(ticket.withdrawal_id == Some(requested))
+}
+
 /// The ticket's state changed by another action while a request waited: a
 /// resolved ticket is the supervisors' call; a closed one ends the request.
 /// Called by `tickets::apply` inside its transaction.
@@ -278,21 +314,20 @@ pub(super) async fn follow_state(conn: &mut Conn, ticket: &Ticket, now: DateTime
         let window =
             record.answer_due_at.map_or(Duration::hours(DEFAULT_ANSWER_HOURS.into()), |d| d - record.requested_at);
         withdrawals::refer(conn, id, Referral::Resolved, now, now + window).await?;
-        let mut event =
-            crate::store::events::NewEvent::new(ticket.id, None, crate::store::events::kind::WITHDRAWAL_REFERRED, now);
+        let mut event = NewEvent::new(ticket.id, None, events::kind::WITHDRAWAL_REFERRED, now);
         event.data = json!({ "withdrawal": id, "referral": "resolved" });
-        crate::store::events::append(conn, &event).await?;
+        events::append(conn, &event).await?;
         let data = json!({ "referral": "resolved" });
         notify::tell(conn, ticket, &[To::Supervisors], notice::WITHDRAWAL_TO_DECIDE, data, None, now).await?;
+        notify::tell(conn, ticket, &[To::Customer], notice::WITHDRAWAL_REFERRED, json!({}), None, now).await?;
     } else if !ticket.state.is_open() {
         let decision =
             Decision { status: WithdrawalStatus::Lapsed, by: None, note: None, state: ticket.state, at: now };
         withdrawals::decide(conn, id, &decision).await?;
         withdrawals::flag_ticket(conn, ticket.id, None).await?;
-        let mut event =
-            crate::store::events::NewEvent::new(ticket.id, None, crate::store::events::kind::WITHDRAWAL_LAPSED, now);
+        let mut event = NewEvent::new(ticket.id, None, events::kind::WITHDRAWAL_LAPSED, now);
         event.data = json!({ "withdrawal": id });
-        crate::store::events::append(conn, &event).await?;
+        events::append(conn, &event).await?;
         notify::tell(conn, ticket, &[To::Customer], notice::WITHDRAWAL_LAPSED, json!({}), None, now).await?;
     }
     Ok(())
@@ -348,6 +383,10 @@ pub async fn feedback(
         if !withdrawals::record_feedback(conn, record.id, answer, comment.as_deref(), now).await? {
             return Err(AppError::Refused(Refusal::AlreadyAnswered));
         }
+        // In the log, not through `apply`: the answer is no change to the ticket.
+        let mut event = NewEvent::new(ticket.id, Some(who.id), events::kind::WITHDRAWAL_FEEDBACK, now);
+        event.data = json!({ "withdrawal": record.id, "answer": answer.code() });
+        events::append(conn, &event).await?;
         Ok(())
     })
     .await
@@ -355,10 +394,14 @@ pub async fn feedback(
 
 /// The withdrawal part of a ticket page: the pending request, the history,
 /// whether the 回访 question is open, and (for staff) the frequent-withdrawal flag.
+/// For a customer the assignee's dispute (reason and text) is left out here,
+/// so no page can show it.
 pub struct WithdrawalPanel {
     pub pending: Option<Withdrawal>,
     pub requester_name: Option<String>,
     pub history: Vec<Withdrawal>,
+    /// Names of the people the records mention (requested, disputed, decided by).
+    pub names: Vec<(UserId, String)>,
     /// The withdrawal the customer may still answer the 回访 question about.
     pub feedback_open: Option<WithdrawalId>,
     /// The one they answered, if any.
@@ -367,22 +410,41 @@ pub struct WithdrawalPanel {
     pub frequent: Option<i64>,
 }
 
+impl WithdrawalPanel {
+    /// The name of someone a record mentions.
+    pub fn name(&self, id: UserId) -> &str {
+        self.names.iter().find(|(known, _)| *known == id).map_or("", |(_, name)| name.as_str())
+    }
+}
+
 pub async fn panel(
     conn: &mut Conn,
     ticket: &Ticket,
     viewer: &SessionUser,
     now: DateTime<Utc>,
 ) -> AppResult<WithdrawalPanel> {
-    let history = withdrawals::for_ticket(conn, ticket.id).await?;
+    let mut history = withdrawals::for_ticket(conn, ticket.id).await?;
+    if !viewer.is_staff() {
+        for record in &mut history {
+            record.dispute_reason = None;
+            record.dispute_text = None;
+            record.disputed_by = None;
+        }
+    }
+    let mut people: Vec<UserId> =
+        history.iter().flat_map(|w| [Some(w.requested_by), w.disputed_by, w.decided_by]).flatten().collect();
+    people.sort();
+    people.dedup();
+    let mut names = Vec::with_capacity(people.len());
+    for id in people {
+        names.push((id, users::find(conn, id).await?.name));
+    }
     let pending = history.iter().find(|w| w.status.is_pending()).cloned();
-    let requester_name = match &pending {
-        Some(w) => Some(users::find(conn, w.requested_by).await?.name),
-        None => None,
-    };
+    let requester_name =
+        pending.as_ref().and_then(|w| names.iter().find(|(id, _)| *id == w.requested_by)).map(|(_, n)| n.clone());
     let last_withdrawn = history.iter().rfind(|w| w.status.withdrew());
-    let feedback_open = last_withdrawn
-        .filter(|w| w.feedback_at.is_none() && viewer.role == Role::Customer && ticket.state == TicketState::Withdrawn)
-        .map(|w| w.id);
+    let may_answer = workflow::decide(ticket.state, Action::RateWithdrawal, viewer.role.into()).is_ok();
+    let feedback_open = last_withdrawn.filter(|w| w.feedback_at.is_none() && may_answer).map(|w| w.id);
     let answered = last_withdrawn.filter(|w| w.feedback_at.is_some()).cloned();
     let frequent = if viewer.is_staff() {
         let since = now - Duration::days(policy::FREQUENT_WINDOW_DAYS);
@@ -391,5 +453,5 @@ pub async fn panel(
     } else {
         None
     };
-    Ok(WithdrawalPanel { pending, requester_name, history, feedback_open, answered, frequent })
+    Ok(WithdrawalPanel { pending, requester_name, history, names, feedback_open, answered, frequent })
 }

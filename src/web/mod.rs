@@ -27,6 +27,7 @@ pub mod staff;
 pub mod templates;
 pub mod ticket_templates;
 pub mod tickets;
+pub mod withdrawal;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -106,7 +107,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/notifications", web::get().to(notifications::index))
         .route("/notifications/read-all", web::post().to(notifications::read_all))
         .route("/notifications/{id}/read", web::post().to(notifications::mark_read))
-        .route("/nav/badges", web::get().to(badges::badges));
+        .route("/nav/badges", web::get().to(badges::badges))
+        // Withdrawal (撤单) on the ticket page: the dialog, the request's steps, the 回访 answer.
+        // The feedback route comes before `{step}`, which it would otherwise match.
+        .route("/tickets/{number}/withdraw", web::get().to(withdrawal::show))
+        .route("/tickets/{number}/withdraw", web::post().to(withdrawal::withdraw))
+        .route("/tickets/{number}/withdrawal/feedback", web::post().to(withdrawal::feedback))
+        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step));
 }
 
 /// `/` sends each person to their start page.

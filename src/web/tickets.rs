@@ -123,6 +123,7 @@ struct TicketMain<'a> {
     merges: &'a MergePanel,
     compensations: &'a crate::services::compensation::CompensationPanel,
     follow_ups: &'a crate::services::follow_up::FollowUpPanel,
+    withdrawal: &'a super::withdrawal::WithdrawalSection,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -202,6 +203,8 @@ impl OnTicket<'_> {
         let merges = &duplicates::panel(&mut conn, &view.ticket, self.me).await?;
         let compensations = &crate::services::compensation::panel(&mut conn, &view.ticket, self.me).await?;
         let follow_ups = &crate::services::follow_up::panel(&mut conn, &view.ticket, self.me).await?;
+        let withdrawal =
+            &super::withdrawal::WithdrawalSection::load(&mut conn, &view.ticket, self.me, chrono::Utc::now()).await?;
         let page = self.page;
         let main = TicketMain {
             page,
@@ -215,6 +218,7 @@ impl OnTicket<'_> {
             merges,
             compensations,
             follow_ups,
+            withdrawal,
         };
         if is_htmx(self.req) {
             render_status(status, &main)

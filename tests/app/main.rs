@@ -21,3 +21,4 @@ mod security;
 mod seed;
 mod templates;
 mod tickets;
+mod withdrawal;

@@ -20,10 +20,10 @@ async fn demo_data_has_withdrawals_in_every_stage() {
     // Pending requests are flagged in the queue and in the customer's list.
     let supervisor = app.browser();
     supervisor.login("supervisor@demo.local", aftersales::seed::DEMO_PASSWORD).await;
-    assert_eq!(supervisor.page("/queue").await.select("span.withdrawal-pending").len(), 3);
+    assert_eq!(supervisor.page("/queue").await.select("span.withdrawal-tag").len(), 3);
     let customer = app.browser();
     customer.login("customer1@demo.local", aftersales::seed::DEMO_PASSWORD).await;
-    let flagged = customer.page("/portal").await.select("span.withdrawal-pending");
+    let flagged = customer.page("/portal").await.select("span.withdrawal-tag");
     assert_eq!(flagged.len(), 1, "one of the three requests is customer1's");
     assert!(flagged[0].contains("撤单申请中"));
     assert!(!aftersales::seed::seed_demo(&app.pool, chrono_tz::Asia::Shanghai).await.expect("again"), "seeded once");

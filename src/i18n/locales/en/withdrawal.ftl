@@ -5,8 +5,6 @@ refusal-no-pending-request = This withdrawal request was cancelled or already de
 refusal-supervisor-decides = This withdrawal request is for a supervisor to decide now.
 refusal-already-answered = You have answered this already.
 
-badge-withdrawal-pending = Withdrawal requested
-
 withdrawal-reason-solved_myself = Solved it myself
 withdrawal-reason-needs_changed = My needs changed
 withdrawal-reason-unhappy_with_service = Unhappy with the service

@@ -5,8 +5,6 @@ refusal-no-pending-request = 该撤单申请已被取消或已有决定，未做
 refusal-supervisor-decides = 该撤单申请现在由服务主管决定。
 refusal-already-answered = 您已经回答过了。
 
-badge-withdrawal-pending = 撤单申请中
-
 withdrawal-reason-solved_myself = 自行解决
 withdrawal-reason-needs_changed = 需求变更
 withdrawal-reason-unhappy_with_service = 对服务不满
