@@ -107,6 +107,8 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
             seed::seed_demo(&pool, settings.timezone).await?;
         }
         let mut conn = pool.get().await?;
+        // Business hours are counted in the configured zone, by every instance and job alike.
+        crate::store::sla::set_zone(&mut conn, settings.timezone).await?;
         let has_demo = crate::store::users::find_by_login(&mut conn, DEMO_ACCOUNTS[0].1).await?.is_some();
         drop(conn);
         println!("aftersales is running at http://{address}/  (Ctrl-C stops it)");

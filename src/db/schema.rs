@@ -13,6 +13,8 @@ diesel::table! {
         skills -> Array<Text>,
         available -> Bool,
         created_at -> Timestamptz,
+        language -> Text,
+        email_notifications -> Bool,
     }
 }
 
@@ -69,6 +71,13 @@ diesel::table! {
         merged_into_id -> Nullable<Int8>,
         withdrawal_id -> Nullable<Int8>,
         follow_up_of -> Nullable<Int8>,
+        first_response_due_at -> Nullable<Timestamptz>,
+        resolution_due_at -> Nullable<Timestamptz>,
+        sla_paused_seconds -> Int8,
+        sla_paused_at -> Nullable<Timestamptz>,
+        sla_warn_at -> Nullable<Timestamptz>,
+        sla_due_at -> Nullable<Timestamptz>,
+        sla_check_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -214,7 +223,81 @@ diesel::allow_tables_to_appear_in_same_query!(
     withdrawals,
     compensations,
     notifications,
+    sla_policies,
+    service_zone,
+    business_hours,
+    calendar_days,
+    sla_marks,
+    outbox,
 );
+
+diesel::table! {
+    sla_policies (id) {
+        id -> Int8,
+        urgency -> Text,
+        ticket_type -> Nullable<Text>,
+        first_response_minutes -> Int4,
+        resolution_minutes -> Int4,
+        business_hours -> Bool,
+        updated_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    service_zone (single) {
+        single -> Bool,
+        time_zone -> Text,
+    }
+}
+
+diesel::table! {
+    business_hours (id) {
+        id -> Int8,
+        weekday -> Int2,
+        starts -> Time,
+        ends -> Time,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        kind -> Text,
+        name -> Text,
+        starts -> Nullable<Time>,
+        ends -> Nullable<Time>,
+    }
+}
+
+diesel::table! {
+    sla_marks (ticket_id, target, level) {
+        ticket_id -> Int8,
+        target -> Text,
+        level -> Text,
+        due_at -> Timestamptz,
+        marked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        channel -> Text,
+        recipient -> Text,
+        user_id -> Nullable<Int8>,
+        ticket_id -> Nullable<Int8>,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        sent_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
 
 diesel::table! {
     withdrawals (id) {

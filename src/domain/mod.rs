@@ -9,6 +9,7 @@ pub mod ids;
 pub mod keywords;
 pub mod macros;
 pub mod product;
+pub mod sla;
 pub mod text_enum;
 pub mod ticket;
 pub mod ticket_form;

@@ -155,6 +155,10 @@ pub async fn edit_details(
             return Ok(ticket);
         }
         let updated = tickets::update_details(conn, ticket.id, &after, now).await?;
+        if (before.ticket_type, before.urgency) != (after.ticket_type, after.urgency) {
+            // New targets: the due times are computed again from filing.
+            super::sla::schedule(conn, &updated, now).await?;
+        }
         let mut event = NewEvent::new(ticket.id, Some(who.id), kind::FIELDS_CHANGED, now);
         event.data = serde_json::json!({ "changes": changes });
         events::append(conn, &event).await?;

@@ -12,6 +12,7 @@ pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;
 pub mod notify;
+pub mod sla;
 pub mod templates;
 pub mod tickets;
 pub mod withdrawal;

@@ -42,6 +42,7 @@ pub async fn file_for(
     conn.transaction::<_, AppError, _>(async |conn| {
         let number = tickets::next_number(conn, day).await?;
         let ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
+        super::sla::schedule(conn, &ticket, now).await?;
         let mut event = NewEvent::new(ticket.id, Some(filer.id), kind::FILED, now);
         event.to_state = Some(TicketState::Submitted);
         if filer.id != customer_id {
@@ -304,8 +305,18 @@ pub async fn apply(
         event.data = data;
     }
     events::append(conn, &event).await?;
-    if by.is_staff() && change.text.is_some() && !change.internal {
-        tickets::mark_first_response(conn, ticket.id, now).await?;
+    let responded = by.is_staff()
+        && change.text.is_some()
+        && !change.internal
+        && tickets::mark_first_response(conn, ticket.id, now).await?;
+    // The SLA clock: a new state may pause, resume or stop it; a first response
+    // moves it on to the resolution target.
+    if responded || next != ticket.state {
+        let mut current = updated.clone();
+        if responded {
+            current.first_response_at = Some(now);
+        }
+        super::sla::schedule(conn, &current, now).await?;
     }
     // A pending withdrawal request follows the ticket: resolved → the
     // supervisors decide; closed another way → the request lapses.

@@ -14,6 +14,7 @@ pub mod login_failures;
 pub mod notifications;
 pub mod products;
 pub mod reply_macros;
+pub mod sla;
 pub mod surveys;
 pub mod ticket_templates;
 pub mod tickets;

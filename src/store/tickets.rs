@@ -47,6 +47,14 @@ pub struct Ticket {
     pub withdrawal_id: Option<crate::domain::WithdrawalId>,
     /// 问题复现: the withdrawn or closed ticket this one follows up.
     pub follow_up_of: Option<TicketId>,
+    /// SLA due times (see `services::sla`).
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub sla_paused_seconds: i64,
+    pub sla_paused_at: Option<DateTime<Utc>>,
+    pub sla_warn_at: Option<DateTime<Utc>>,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    pub sla_check_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
@@ -237,12 +245,13 @@ pub async fn update_details(conn: &mut Conn, id: TicketId, d: &TicketDraft, now:
 }
 
 /// Records the first public staff reply (for the response-time metric).
-pub async fn mark_first_response(conn: &mut Conn, id: TicketId, at: DateTime<Utc>) -> QueryResult<()> {
-    diesel::update(tickets::table.find(id).filter(tickets::first_response_at.is_null()))
+/// Records the first staff response; false if there was one already.
+pub async fn mark_first_response(conn: &mut Conn, id: TicketId, at: DateTime<Utc>) -> QueryResult<bool> {
+    let updated = diesel::update(tickets::table.find(id).filter(tickets::first_response_at.is_null()))
         .set(tickets::first_response_at.eq(at))
         .execute(conn)
-        .await
-        .map(drop)
+        .await?;
+    Ok(updated == 1)
 }
 
 /// Up to `limit` tickets resolved before `cutoff` and still waiting for the

@@ -124,6 +124,13 @@ impl TestApp {
         browser
     }
 
+    /// Runs SQL directly (setting up what the pages have no form for).
+    pub async fn exec(&self, sql: &str) {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.pool.get().await.expect("conn");
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+
     /// One number from SQL, for checking what was (not) stored.
     pub async fn count(&self, sql: &str) -> i64 {
         use diesel_async::RunQueryDsl;

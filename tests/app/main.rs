@@ -19,6 +19,7 @@ mod portal;
 mod queue;
 mod security;
 mod seed;
+mod sla;
 mod templates;
 mod tickets;
 mod withdrawal;

@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN language, DROP COLUMN email_notifications;
+DROP TABLE outbox;
