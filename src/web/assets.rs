@@ -7,6 +7,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/htmx.min.js")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
 ];
 
 pub async fn serve(file: web::Path<String>) -> HttpResponse {
@@ -18,4 +19,9 @@ pub async fn serve(file: web::Path<String>) -> HttpResponse {
             .body(*body),
         None => HttpResponse::NotFound().finish(),
     }
+}
+
+/// `/favicon.ico`: the SVG icon, which every current browser takes.
+pub async fn favicon() -> HttpResponse {
+    serve(web::Path::from("favicon.svg".to_owned())).await
 }

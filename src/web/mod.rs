@@ -39,6 +39,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/healthz", web::get().to(health::healthz))
         .route("/static/{file}", web::get().to(assets::serve))
+        // Browsers ask for it whatever the page says; one answer instead of a 404 on every visit.
+        .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/lang/{code}", web::get().to(auth::switch_lang))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))

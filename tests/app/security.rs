@@ -187,4 +187,7 @@ async fn responses_carry_protective_headers() {
     let js = app.browser().get("/static/htmx.min.js").await;
     assert_eq!(js.status(), StatusCode::OK);
     assert_eq!(app.browser().get("/static/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
+    let icon = app.browser().get("/favicon.ico").await;
+    assert_eq!(icon.status(), StatusCode::OK, "no 404 in the browser's console on every page");
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
 }
