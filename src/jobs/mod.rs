@@ -543,8 +543,12 @@ mod tests {
         let registry = Registry::standard(&settings, Default::default());
         assert!(registry.get(auto_close::KIND).is_some());
         assert!(registry.get(withdrawal_escalation::KIND).is_some());
-        assert_eq!(registry.recurring.len(), 2);
-        assert!(registry.recurring.iter().all(|r| r.every == chrono::Duration::seconds(60)));
+        assert!(registry.get(sla_sweep::KIND).is_some());
+        assert!(registry.get(unavailable_handover::KIND).is_some());
+        assert_eq!(registry.recurring.len(), 4);
+        let every = |kind| registry.recurring.iter().find(|r| r.kind == kind).map(|r| r.every.num_seconds());
+        assert_eq!(every(auto_close::KIND), Some(60));
+        assert_eq!(every(sla_sweep::KIND), Some(30), "a critical first response is due in 30 minutes");
     }
 
     #[test]
