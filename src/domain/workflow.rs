@@ -248,7 +248,8 @@ pub fn decide(state: TicketState, action: Action, actor: Actor) -> Result<Ticket
             }
         }
         Action::Reassign => {
-            require(staff)?;
+            // The system hands on the tickets of an agent marked unavailable.
+            require(staff || actor == Actor::System)?;
             match state {
                 Submitted => Ok(Assigned),
                 Assigned | InProgress | AwaitingCustomer | Resolved => Ok(state),
@@ -393,12 +394,14 @@ mod tests {
     /// Every allowed (state, action, actor) and its result; all else must be refused.
     fn allowed() -> Vec<(TicketState, Action, Actor, TicketState)> {
         let mut rows = Vec::new();
-        for who in [Agent, Supervisor] {
-            rows.push((Submitted, A::Take, who, Assigned));
+        for who in [Agent, Supervisor, System] {
             rows.push((Submitted, A::Reassign, who, Assigned));
             for s in [Assigned, InProgress, AwaitingCustomer, Resolved] {
                 rows.push((s, A::Reassign, who, s));
             }
+        }
+        for who in [Agent, Supervisor] {
+            rows.push((Submitted, A::Take, who, Assigned));
             rows.push((Assigned, A::Start, who, InProgress));
             for s in [Submitted, Assigned, InProgress, AwaitingCustomer, Resolved] {
                 rows.push((s, A::Reply, who, s));

@@ -14,6 +14,8 @@
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
 pub mod auto_close;
+pub mod sla_sweep;
+pub mod unavailable_handover;
 pub mod withdrawal_escalation;
 
 use crate::db::Pool;
@@ -100,6 +102,11 @@ const RECURRING_ATTEMPTS: i32 = 3;
 pub const AUTO_CLOSE_EVERY: StdDuration = StdDuration::from_secs(60);
 /// How often unanswered withdrawal requests are looked for.
 pub const ESCALATION_EVERY: StdDuration = StdDuration::from_secs(60);
+/// How often SLA warnings and breaches are looked for: a critical ticket's
+/// first response is due in 30 minutes, so a warning must not wait long.
+pub const SLA_SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
+/// How often tickets still held by unavailable staff are looked for.
+pub const HANDOVER_EVERY: StdDuration = StdDuration::from_secs(60);
 
 impl Registry {
     pub fn new() -> Self {
@@ -111,6 +118,8 @@ impl Registry {
         let mut registry = Registry::new();
         registry.register_every(auto_close::AutoClose::new(settings.auto_close_days), AUTO_CLOSE_EVERY);
         registry.register_every(withdrawal_escalation::Escalation::new(policy), ESCALATION_EVERY);
+        registry.register_every(sla_sweep::SlaSweep::default(), SLA_SWEEP_EVERY);
+        registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
         registry
     }
 
@@ -534,8 +543,12 @@ mod tests {
         let registry = Registry::standard(&settings, Default::default());
         assert!(registry.get(auto_close::KIND).is_some());
         assert!(registry.get(withdrawal_escalation::KIND).is_some());
-        assert_eq!(registry.recurring.len(), 2);
-        assert!(registry.recurring.iter().all(|r| r.every == chrono::Duration::seconds(60)));
+        assert!(registry.get(sla_sweep::KIND).is_some());
+        assert!(registry.get(unavailable_handover::KIND).is_some());
+        assert_eq!(registry.recurring.len(), 4);
+        let every = |kind| registry.recurring.iter().find(|r| r.kind == kind).map(|r| r.every.num_seconds());
+        assert_eq!(every(auto_close::KIND), Some(60));
+        assert_eq!(every(sla_sweep::KIND), Some(30), "a critical first response is due in 30 minutes");
     }
 
     #[test]

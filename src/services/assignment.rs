@@ -141,35 +141,71 @@ pub async fn set_availability(
         if available {
             return Ok(Handover::default());
         }
-        let held = store::open_tickets_of(conn, staff).await?;
-        if held.is_empty() {
-            return Ok(Handover::default());
+        let handover = hand_over(conn, settings, staff, &name, By::Person(supervisor), now).await?;
+        if handover != Handover::default() {
+            tracing::info!(by = %supervisor.id, %staff, moved = handover.moved, left = handover.left, "marked unavailable");
         }
-        // Loaded after the flag changed, so the person leaving is never picked.
-        let mut picker = Picker::load(conn, settings).await?;
-        let mut handover = Handover::default();
-        for ticket in &held {
-            let Some(chosen) = picker.pick(ticket.ticket_type, ticket.region.as_deref()) else {
-                handover.left += 1;
-                continue;
-            };
-            let data = json!({
-                "reason": REASON_UNAVAILABLE,
-                "rule": picker.settings.rule,
-                "fallback": chosen.fallback,
-                "from_assignee_id": staff,
-                "from_assignee_name": name,
-                "assignee_id": chosen.agent,
-                "assignee_name": chosen.name,
-            });
-            let change =
-                RuleAssignment { action: Action::Reassign, assignee: chosen.agent, kind: kind::REASSIGNED, data };
-            ticket_service::assign_by_rule(conn, &ticket.number, By::Person(supervisor), change, now).await?;
-            handover.moved += 1;
-        }
-        picker.save_turn(conn).await?;
-        tracing::info!(by = %supervisor.id, %staff, moved = handover.moved, left = handover.left, "marked unavailable");
         Ok(handover)
     })
     .await
+}
+
+/// Hands on the open tickets still held by `staff` if they are unavailable:
+/// tickets that reached them after they were marked (a manual assignment, a
+/// reopened ticket) or that nobody could take then. The worker runs this;
+/// under the same locks as marking, so two runs at once move each ticket once.
+pub async fn hand_over_from_unavailable(
+    conn: &mut PooledConn,
+    staff: UserId,
+    now: DateTime<Utc>,
+) -> AppResult<Handover> {
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let settings = store::settings(conn, true).await?;
+        match store::lock_staff(conn, staff).await? {
+            Some((name, false)) => hand_over(conn, settings, staff, &name, By::System, now).await,
+            // Gone, or available again meanwhile: theirs to keep.
+            Some((_, true)) | None => Ok(Handover::default()),
+        }
+    })
+    .await
+}
+
+/// Gives the open tickets of `staff` (locked and unavailable) to other agents by
+/// the rule, each with a `reassigned` event. The caller's transaction holds
+/// the settings row locked, as the rule's turn and the workloads need.
+async fn hand_over(
+    conn: &mut Conn,
+    settings: Settings,
+    staff: UserId,
+    name: &str,
+    by: By<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Handover> {
+    let held = store::open_tickets_of(conn, staff).await?;
+    if held.is_empty() {
+        return Ok(Handover::default());
+    }
+    // Loaded after the flag changed, so the person leaving is never picked.
+    let mut picker = Picker::load(conn, settings).await?;
+    let mut handover = Handover::default();
+    for ticket in &held {
+        let Some(chosen) = picker.pick(ticket.ticket_type, ticket.region.as_deref()) else {
+            handover.left += 1;
+            continue;
+        };
+        let data = json!({
+            "reason": REASON_UNAVAILABLE,
+            "rule": picker.settings.rule,
+            "fallback": chosen.fallback,
+            "from_assignee_id": staff,
+            "from_assignee_name": name,
+            "assignee_id": chosen.agent,
+            "assignee_name": chosen.name,
+        });
+        let change = RuleAssignment { action: Action::Reassign, assignee: chosen.agent, kind: kind::REASSIGNED, data };
+        ticket_service::assign_by_rule(conn, &ticket.number, by, change, now).await?;
+        handover.moved += 1;
+    }
+    picker.save_turn(conn).await?;
+    Ok(handover)
 }

@@ -191,6 +191,23 @@ pub async fn open_tickets_of(conn: &mut Conn, agent: UserId) -> QueryResult<Vec<
         .await
 }
 
+/// Staff marked unavailable who still hold open tickets. Staff only (by
+/// `users_role_idx`), each tested by one probe of `tickets_open_assignee_idx`:
+/// the cost follows the number of staff, never of tickets.
+pub async fn unavailable_holding_tickets(conn: &mut Conn) -> QueryResult<Vec<UserId>> {
+    let open_ticket = tickets::table
+        .filter(tickets::assignee_id.eq(users::id.nullable()))
+        .filter(sql::<Bool>("tickets.state NOT IN ('closed', 'withdrawn')"));
+    users::table
+        .filter(users::role.eq_any([Role::Agent, Role::Supervisor]))
+        .filter(users::available.eq(false))
+        .filter(diesel::dsl::exists(open_ticket))
+        .select(users::id)
+        .order(users::id)
+        .load(conn)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::TicketState;

@@ -424,7 +424,7 @@ async fn auto_close_closes_only_resolved_tickets_past_the_period() {
     w.schedule_recurring(t0 + days(8)).await.unwrap();
     let sweep_at = t0 + days(8);
     let ran = w.run_until_idle(sweep_at).await.unwrap();
-    assert_eq!(ran, Tick { claimed: 2, succeeded: 2, failed: 0 }, "one auto-close and one escalation sweep");
+    assert_eq!(ran, Tick { claimed: 4, succeeded: 4, failed: 0 }, "auto-close, escalation, SLA and handover sweeps");
 
     assert!(state_of(&app, &overdue, "closed").await);
     assert_eq!(
