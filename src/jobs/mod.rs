@@ -1,5 +1,5 @@
 //! The background worker: runs jobs kept in the `jobs` table (timed work such as
-//! auto-close; later SLA checks, reminders, escalations, the email outbox).
+//! auto-close, withdrawal escalation, delivery of the email outbox; later SLA checks and reminders).
 //!
 //! Each app instance may run a worker. A worker claims due jobs with
 //! `FOR UPDATE SKIP LOCKED` and marks the claim in the row with a lease
@@ -14,6 +14,7 @@
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
 pub mod auto_close;
+pub mod outbox_delivery;
 pub mod withdrawal_escalation;
 
 use crate::db::Pool;
@@ -100,17 +101,21 @@ const RECURRING_ATTEMPTS: i32 = 3;
 pub const AUTO_CLOSE_EVERY: StdDuration = StdDuration::from_secs(60);
 /// How often unanswered withdrawal requests are looked for.
 pub const ESCALATION_EVERY: StdDuration = StdDuration::from_secs(60);
+/// How often the outbox is looked at: people expect an email within seconds.
+pub const OUTBOX_EVERY: StdDuration = StdDuration::from_secs(5);
 
 impl Registry {
     pub fn new() -> Self {
         Registry::default()
     }
 
-    /// The app's jobs.
-    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy) -> Self {
+    /// The app's jobs. `mail` was checked when the settings were read.
+    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy, mail: &crate::config::Mail) -> Self {
         let mut registry = Registry::new();
         registry.register_every(auto_close::AutoClose::new(settings.auto_close_days), AUTO_CLOSE_EVERY);
         registry.register_every(withdrawal_escalation::Escalation::new(policy), ESCALATION_EVERY);
+        let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
+        registry.register_every(delivery, OUTBOX_EVERY);
         registry
     }
 
@@ -437,12 +442,17 @@ impl RunningWorker {
 }
 
 /// Starts the app's worker unless the settings turn it off.
-pub fn start(pool: Pool, settings: &WorkerSettings, policy: crate::config::Policy) -> Option<RunningWorker> {
+pub fn start(
+    pool: Pool,
+    settings: &WorkerSettings,
+    policy: crate::config::Policy,
+    mail: &crate::config::Mail,
+) -> Option<RunningWorker> {
     if !settings.enabled {
         return None;
     }
     let config = WorkerConfig { poll: StdDuration::from_millis(settings.poll_ms), ..WorkerConfig::default() };
-    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy)), config);
+    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy, mail)), config);
     tracing::info!(worker = %worker.id(), auto_close_days = settings.auto_close_days, "job worker started");
     let (stop, stopped) = watch::channel(false);
     let task = actix_web::rt::spawn(worker.run(stopped));
@@ -531,11 +541,16 @@ mod tests {
     #[test]
     fn the_standard_registry_has_the_sweeps() {
         let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: 7 };
-        let registry = Registry::standard(&settings, Default::default());
+        let registry = Registry::standard(&settings, Default::default(), &Default::default());
         assert!(registry.get(auto_close::KIND).is_some());
         assert!(registry.get(withdrawal_escalation::KIND).is_some());
-        assert_eq!(registry.recurring.len(), 2);
-        assert!(registry.recurring.iter().all(|r| r.every == chrono::Duration::seconds(60)));
+        assert!(registry.get(outbox_delivery::KIND).is_some());
+        let every: Vec<_> = registry.recurring.iter().map(|r| (r.kind, r.every.num_seconds())).collect();
+        assert_eq!(
+            every,
+            [(auto_close::KIND, 60), (withdrawal_escalation::KIND, 60), (outbox_delivery::KIND, 5)],
+            "the sweeps every minute, the outbox every few seconds"
+        );
     }
 
     #[test]
