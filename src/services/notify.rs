@@ -151,12 +151,17 @@ pub async fn tell(
         .map(|&user_id| NewNotification { user_id, ticket_id: Some(ticket.id), kind, data: &data, created_at: now })
         .collect();
     notifications::insert_all(conn, &rows).await?;
-    write_emails(conn, ticket, &people, kind, now).await
+    write_messages(conn, ticket, &people, kind, now).await
 }
 
-/// One outbox email for each of `people` who has an address and wants email,
-/// in their language. Nothing but the kind and the ticket's safe facts goes in.
-async fn write_emails(
+/// Kinds worth a text message to someone without an email address: the
+/// customer must act on a solution (confirm or reject it).
+const SMS_KINDS: &[&str] = &[kind::RESOLVED];
+
+/// One outbox message for each of `people` who wants messages: an email if
+/// they have an address, else a text message for the few kinds that ask them
+/// to act; in their language. Nothing but the kind and the ticket's safe facts goes in.
+async fn write_messages(
     conn: &mut Conn,
     ticket: &Ticket,
     people: &[UserId],
@@ -169,7 +174,7 @@ async fn write_emails(
     let wanting: Vec<Contact> = users::contacts(conn, people)
         .await?
         .into_iter()
-        .filter(|c| c.email_notifications && c.email.is_some())
+        .filter(|c| c.email_notifications && (c.email.is_some() || (c.phone.is_some() && SMS_KINDS.contains(&kind))))
         .collect();
     if wanting.is_empty() {
         return Ok(());
@@ -188,14 +193,21 @@ async fn write_emails(
         .into_iter()
         .filter_map(|contact| {
             let lang = Lang::from_code(&contact.language).unwrap_or_default();
-            let mail = messages::email(lang, kind, &contact.name, &facts);
+            let (channel, recipient, subject, body) = match (contact.email, contact.phone) {
+                (Some(address), _) => {
+                    let mail = messages::email(lang, kind, &contact.name, &facts);
+                    (outbox::EMAIL, address, mail.subject, mail.body)
+                }
+                (None, Some(phone)) => (outbox::SMS, phone, String::new(), messages::sms(lang, kind, &facts)),
+                (None, None) => return None,
+            };
             Some(NewMessage {
-                channel: outbox::EMAIL,
-                recipient: contact.email?,
+                channel,
+                recipient,
                 user_id: Some(contact.id),
                 ticket_id: Some(ticket.id),
-                subject: mail.subject,
-                body: mail.body,
+                subject,
+                body,
                 created_at: now,
                 next_attempt_at: now,
             })

@@ -7,7 +7,7 @@ use crate::approvals::{dispute, in_progress, request_withdrawal};
 use crate::helpers::*;
 use aftersales::config::Mail;
 use aftersales::domain::Role;
-use aftersales::jobs::outbox_delivery::{Delivery, MAX_ATTEMPTS, OutboxDelivery};
+use aftersales::jobs::outbox_delivery::{Delivery, MAX_ATTEMPTS, OutboxDelivery, SmsSender};
 use base64::Engine;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use reqwest::StatusCode;
@@ -303,6 +303,43 @@ async fn without_an_smtp_server_messages_go_to_the_log_and_count_as_sent() {
     let at = now();
     assert_eq!(delivery.deliver(&app.pool, at).await.unwrap().sent, rows as usize);
     assert_eq!(app.count(&format!("SELECT count(*) FROM outbox WHERE sent_at = {}", ts(at))).await, rows);
+}
+
+/// An SMS provider that keeps what it was given.
+#[derive(Clone, Default)]
+struct Texts(Arc<Mutex<Vec<(String, String)>>>);
+
+impl SmsSender for Texts {
+    fn send<'a>(
+        &'a self,
+        to: &'a str,
+        text: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>> {
+        Box::pin(async move {
+            self.0.lock().expect("texts").push((to.to_owned(), text.to_owned()));
+            Ok(())
+        })
+    }
+}
+
+#[actix_web::test]
+async fn a_customer_without_email_gets_a_text_message_when_a_solution_waits_for_them() {
+    let app = TestApp::spawn().await;
+    let customer = app.signed_in(Role::Customer, "p@example.com").await;
+    app.exec("UPDATE users SET email = NULL, phone = '13900000001' WHERE email = 'p@example.com'").await;
+    let agent = app.signed_in(Role::Agent, "a@example.com").await;
+    let number = customer.file_ticket(&ticket_form("洗碗机不进水", &[])).await;
+    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 0, "no text for the receipt or the assignment");
+    resolve(&agent, &number).await;
+    assert_eq!(app.count("SELECT count(*) FROM outbox WHERE channel = 'sms' AND recipient = '13900000001'").await, 1);
+
+    let texts = Texts::default();
+    let delivery = OutboxDelivery::new(&Mail::default()).unwrap().with_sms(Box::new(texts.clone()));
+    assert_eq!(delivery.deliver(&app.pool, now()).await.unwrap().sent, 1);
+    let sent = texts.0.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "13900000001");
+    assert!(sent[0].1.contains(&format!("工单 {number} 已处理")) && sent[0].1.contains(&format!("/tickets/{number}")));
 }
 
 #[actix_web::test]

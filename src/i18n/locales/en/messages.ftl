@@ -21,7 +21,7 @@ sms-text = [After-sales] { $notice } { $link }
 
 nav-account = My settings
 account-title = My settings
-account-help = In-app notifications always tell you when a ticket moves on; here you choose whether you also get emails, and the language of your messages.
+account-help = In-app notifications always tell you when a ticket moves on; here you choose whether you also get emails (without an email address, a text message when a solution waits for your confirmation), and the language of your messages.
 account-email = Email me notifications
 account-email-to = Emails go to { $email }.
 account-no-email = Your account has no email address: you are notified in the app only.

@@ -21,7 +21,7 @@ sms-text = 【售后服务】{ $notice } { $link }
 
 nav-account = 我的设置
 account-title = 我的设置
-account-help = 工单有进展时，站内通知总会告诉您；这里选择是否同时发邮件，以及消息使用的语言。
+account-help = 工单有进展时，站内通知总会告诉您；这里选择是否同时发邮件（没有邮箱时，需要您确认处理结果的消息改发短信），以及消息使用的语言。
 account-email = 用邮件通知我
 account-email-to = 邮件发送到 { $email }。
 account-no-email = 您的账户没有邮箱地址，只在站内通知您。
