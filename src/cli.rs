@@ -120,7 +120,8 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
         }
         let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
-        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy());
+        crate::services::notify::set_public_url(&settings.mail.public_url);
+        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail);
         let state = AppState {
             pool,
             tz: settings.timezone,

@@ -62,6 +62,61 @@ pub struct Settings {
           default_value_t = crate::services::withdrawal::DEFAULT_ANSWER_HOURS, global = true,
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub withdrawal_answer_hours: u32,
+
+    /// Email (and later SMS) that the worker sends from the outbox.
+    #[command(flatten)]
+    pub mail: Mail,
+}
+
+/// How messages leave the system. Without an SMTP server they are written to
+/// the log instead (and count as sent), so a demo or a test needs no mail server.
+#[derive(Debug, Clone, Args)]
+pub struct Mail {
+    /// SMTP server, e.g. `smtp://host:25` or `smtp://user:pass@host:587?tls=required` (STARTTLS);
+    /// `smtps://…` for TLS from the start. Unset: messages go to the log.
+    #[arg(long, value_name = "URL", env = "AFTERSALES_SMTP_URL", global = true, hide_env_values = true,
+          value_parser = parse_smtp_url)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of the emails.
+    #[arg(long, value_name = "ADDRESS", env = "AFTERSALES_MAIL_FROM", default_value = DEFAULT_MAIL_FROM, global = true)]
+    pub mail_from: lettre::message::Mailbox,
+
+    /// The address people reach this site at, for the links in messages.
+    #[arg(long, value_name = "URL", env = "AFTERSALES_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL, global = true,
+          value_parser = parse_public_url)]
+    pub public_url: String,
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "aftersales@localhost";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+impl Default for Mail {
+    /// Log only, the default sender and site address.
+    fn default() -> Self {
+        Mail {
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.parse().expect("the default sender is an address"),
+            public_url: DEFAULT_PUBLIC_URL.into(),
+        }
+    }
+}
+
+/// Checked at start, so a typo stops the server instead of every email failing later.
+fn parse_smtp_url(url: &str) -> Result<String, String> {
+    use lettre::{AsyncSmtpTransport, Tokio1Executor};
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map(drop).map_err(|e| e.to_string())?;
+    Ok(url.to_owned())
+}
+
+/// An http(s) address without a trailing slash (links add `/tickets/…`).
+fn parse_public_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
+        _ => Err("must be an http:// or https:// address".into()),
+    }
 }
 
 /// The service's time promises that code (handlers and jobs) needs.
@@ -84,5 +139,40 @@ impl Settings {
 
     pub fn database_name() -> &'static str {
         "aftersales"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        mail: Mail,
+    }
+
+    #[test]
+    fn mail_settings_default_to_the_log_and_are_checked() {
+        let cli = Cli::parse_from(["x"]);
+        assert_eq!(cli.mail.smtp_url, None);
+        assert_eq!(cli.mail.mail_from.to_string(), DEFAULT_MAIL_FROM);
+        assert_eq!(cli.mail.public_url, DEFAULT_PUBLIC_URL);
+        let cli = Cli::parse_from([
+            "x",
+            "--smtp-url",
+            "smtp://user:pass@mail.example.com:587?tls=required",
+            "--mail-from",
+            "售后 <service@example.com>",
+            "--public-url",
+            "https://service.example.com/",
+        ]);
+        assert!(cli.mail.smtp_url.is_some());
+        assert_eq!(cli.mail.mail_from.email.to_string(), "service@example.com");
+        assert_eq!(cli.mail.public_url, "https://service.example.com");
+        for bad in [["--smtp-url", "ftp://host"], ["--public-url", "example.com"], ["--mail-from", "nobody"]] {
+            assert!(Cli::try_parse_from(["x", bad[0], bad[1]]).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The background worker: runs jobs kept in the `jobs` table (timed work such as
-//! auto-close; later SLA checks, reminders, escalations, the email outbox).
+//! auto-close, withdrawal escalation, delivery of the email outbox; later SLA checks and reminders).
 //!
 //! Each app instance may run a worker. A worker claims due jobs with
 //! `FOR UPDATE SKIP LOCKED` and marks the claim in the row with a lease
@@ -14,6 +14,7 @@
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
 pub mod auto_close;
+pub mod outbox_delivery;
 pub mod sla_sweep;
 pub mod unavailable_handover;
 pub mod withdrawal_escalation;
@@ -107,19 +108,23 @@ pub const ESCALATION_EVERY: StdDuration = StdDuration::from_secs(60);
 pub const SLA_SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 /// How often tickets still held by unavailable staff are looked for.
 pub const HANDOVER_EVERY: StdDuration = StdDuration::from_secs(60);
+/// How often the outbox is looked at: people expect an email within seconds.
+pub const OUTBOX_EVERY: StdDuration = StdDuration::from_secs(5);
 
 impl Registry {
     pub fn new() -> Self {
         Registry::default()
     }
 
-    /// The app's jobs.
-    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy) -> Self {
+    /// The app's jobs. `mail` was checked when the settings were read.
+    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy, mail: &crate::config::Mail) -> Self {
         let mut registry = Registry::new();
         registry.register_every(auto_close::AutoClose::new(settings.auto_close_days), AUTO_CLOSE_EVERY);
         registry.register_every(withdrawal_escalation::Escalation::new(policy), ESCALATION_EVERY);
         registry.register_every(sla_sweep::SlaSweep::default(), SLA_SWEEP_EVERY);
         registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
+        let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
+        registry.register_every(delivery, OUTBOX_EVERY);
         registry
     }
 
@@ -446,12 +451,17 @@ impl RunningWorker {
 }
 
 /// Starts the app's worker unless the settings turn it off.
-pub fn start(pool: Pool, settings: &WorkerSettings, policy: crate::config::Policy) -> Option<RunningWorker> {
+pub fn start(
+    pool: Pool,
+    settings: &WorkerSettings,
+    policy: crate::config::Policy,
+    mail: &crate::config::Mail,
+) -> Option<RunningWorker> {
     if !settings.enabled {
         return None;
     }
     let config = WorkerConfig { poll: StdDuration::from_millis(settings.poll_ms), ..WorkerConfig::default() };
-    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy)), config);
+    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy, mail)), config);
     tracing::info!(worker = %worker.id(), auto_close_days = settings.auto_close_days, "job worker started");
     let (stop, stopped) = watch::channel(false);
     let task = actix_web::rt::spawn(worker.run(stopped));
@@ -540,15 +550,24 @@ mod tests {
     #[test]
     fn the_standard_registry_has_the_sweeps() {
         let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: 7 };
-        let registry = Registry::standard(&settings, Default::default());
+        let registry = Registry::standard(&settings, Default::default(), &Default::default());
         assert!(registry.get(auto_close::KIND).is_some());
         assert!(registry.get(withdrawal_escalation::KIND).is_some());
         assert!(registry.get(sla_sweep::KIND).is_some());
         assert!(registry.get(unavailable_handover::KIND).is_some());
-        assert_eq!(registry.recurring.len(), 4);
-        let every = |kind| registry.recurring.iter().find(|r| r.kind == kind).map(|r| r.every.num_seconds());
-        assert_eq!(every(auto_close::KIND), Some(60));
-        assert_eq!(every(sla_sweep::KIND), Some(30), "a critical first response is due in 30 minutes");
+        assert!(registry.get(outbox_delivery::KIND).is_some());
+        let every: Vec<_> = registry.recurring.iter().map(|r| (r.kind, r.every.num_seconds())).collect();
+        assert_eq!(
+            every,
+            [
+                (auto_close::KIND, 60),
+                (withdrawal_escalation::KIND, 60),
+                (sla_sweep::KIND, 30),
+                (unavailable_handover::KIND, 60),
+                (outbox_delivery::KIND, 5)
+            ],
+            "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every few seconds"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::db::Pool;
 use crate::domain::account_form::{AccountDraft, normalize_login};
 use crate::domain::validate::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::store::{login_failures, users};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
@@ -99,4 +100,23 @@ pub async fn authenticate(pool: &Pool, login: &str, password: &str, address: &st
             Err(AppError::Invalid(errors))
         }
     }
+}
+
+/// A person's message choices, as their settings page shows them.
+pub async fn preferences(pool: &Pool, me: &super::SessionUser) -> AppResult<users::Contact> {
+    let mut conn = pool.get().await?;
+    Ok(users::contact(&mut conn, me.id).await?)
+}
+
+/// Saves the signed-in person's own choices: email or not, and the language
+/// of their messages. There is no way to name another person.
+pub async fn save_preferences(pool: &Pool, me: &super::SessionUser, email: bool, lang: Lang) -> AppResult<()> {
+    let mut conn = pool.get().await?;
+    Ok(users::set_preferences(&mut conn, me.id, email, lang.code()).await?)
+}
+
+/// The person switched the page language: their messages follow.
+pub async fn set_language(pool: &Pool, me: &super::SessionUser, lang: Lang) -> AppResult<()> {
+    let mut conn = pool.get().await?;
+    Ok(users::set_language(&mut conn, me.id, lang.code()).await?)
 }

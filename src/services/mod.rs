@@ -11,6 +11,7 @@ pub mod duplicates;
 pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;
+pub mod messages;
 pub mod notify;
 pub mod sla;
 pub mod templates;

@@ -1,6 +1,7 @@
 //! Ticket use cases: filing, viewing (with the ownership check), taking, commenting.
 
 use super::SessionUser;
+use super::notify::{self, To, kind as notice};
 use crate::db::PooledConn;
 use crate::domain::ticket_form::TicketDraft;
 use crate::domain::validate::FieldErrors;
@@ -41,14 +42,18 @@ pub async fn file_for(
     let day = now.with_timezone(&tz).date_naive();
     conn.transaction::<_, AppError, _>(async |conn| {
         let number = tickets::next_number(conn, day).await?;
-        let ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
-        super::sla::schedule(conn, &ticket, now).await?;
+        let mut ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
+        let sla = super::sla::schedule(conn, &ticket, now).await?;
+        ticket.first_response_due_at = sla.first_response_due_at;
         let mut event = NewEvent::new(ticket.id, Some(filer.id), kind::FILED, now);
         event.to_state = Some(TicketState::Submitted);
         if filer.id != customer_id {
             event.data = serde_json::json!({ "on_behalf_of": customer_id });
         }
         events::append(conn, &event).await?;
+        // A receipt with the promise, even to a customer who filed it themself.
+        let data = serde_json::json!({ "promised": ticket.first_response_due_at.map(|d| d.to_rfc3339()) });
+        notify::tell(conn, &ticket, &[To::Customer], notice::RECEIVED, data, None, now).await?;
         // The active assignment rule gives it to an agent (not under "manual").
         super::assignment::auto_assign(conn, ticket, now).await
     })
@@ -305,6 +310,7 @@ pub async fn apply(
         event.data = data;
     }
     events::append(conn, &event).await?;
+    notify::tell_step(conn, &updated, change.action, change.internal, by.user_id(), now).await?;
     let responded = by.is_staff()
         && change.text.is_some()
         && !change.internal
@@ -369,5 +375,6 @@ pub async fn assign_by_rule(
     }
     event.data = assignment.data;
     events::append(conn, &event).await?;
+    notify::tell_step(conn, &updated, assignment.action, false, by.user_id(), now).await?;
     Ok(updated)
 }

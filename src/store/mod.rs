@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keyword_rules;
 pub mod login_failures;
 pub mod notifications;
+pub mod outbox;
 pub mod products;
 pub mod reply_macros;
 pub mod sla;

@@ -38,6 +38,12 @@ pub async fn set_zone(conn: &mut Conn, zone: chrono_tz::Tz) -> QueryResult<()> {
     diesel::update(service_zone::table).set(service_zone::time_zone.eq(zone.name())).execute(conn).await.map(drop)
 }
 
+/// The service's zone, as written at start (times in messages are shown in it).
+pub async fn zone(conn: &mut Conn) -> QueryResult<chrono_tz::Tz> {
+    let zone: String = service_zone::table.select(service_zone::time_zone).first(conn).await?;
+    Ok(zone.parse().unwrap_or(chrono_tz::Asia::Shanghai))
+}
+
 /// The business calendar as kept in the database. A calendar left without any
 /// working hours falls back to office hours rather than never being due.
 pub async fn calendar(conn: &mut Conn) -> QueryResult<BusinessCalendar> {

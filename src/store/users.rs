@@ -73,3 +73,38 @@ pub async fn supervisor_ids(conn: &mut Conn) -> QueryResult<Vec<UserId>> {
 pub async fn names(conn: &mut Conn, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
     users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn).await
 }
+
+/// How a person is reached outside the app, and what they asked for.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct Contact {
+    pub id: UserId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The language of their messages, `zh-CN` or `en`.
+    pub language: String,
+    pub email_notifications: bool,
+}
+
+/// The contacts of these people (one query).
+pub async fn contacts(conn: &mut Conn, ids: &[UserId]) -> QueryResult<Vec<Contact>> {
+    users::table.filter(users::id.eq_any(ids)).order(users::id).select(Contact::as_select()).load(conn).await
+}
+
+pub async fn contact(conn: &mut Conn, id: UserId) -> QueryResult<Contact> {
+    users::table.find(id).select(Contact::as_select()).first(conn).await
+}
+
+/// A person's own choices: email or not, and the language of their messages.
+pub async fn set_preferences(conn: &mut Conn, id: UserId, email: bool, language: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::email_notifications.eq(email), users::language.eq(language)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn set_language(conn: &mut Conn, id: UserId, language: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::language.eq(language)).execute(conn).await.map(drop)
+}

@@ -116,16 +116,30 @@ pub async fn register(
     }
 }
 
-/// Remembers the chosen language for a year and returns to the page.
-pub async fn switch_lang(code: web::Path<String>, query: web::Query<NextParam>) -> AppResult<HttpResponse> {
+/// Remembers the chosen language for a year and returns to the page. A
+/// signed-in person's messages (emails) switch to it too.
+pub async fn switch_lang(
+    code: web::Path<String>,
+    query: web::Query<NextParam>,
+    session: Session,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
+    if let Some(me) = super::session::current_user(&session) {
+        accounts::set_language(&state.pool, &me, lang).await?;
+    }
+    let mut res = see_other(local_path(query.next.as_deref()).unwrap_or("/"));
+    remember_lang(&mut res, lang)?;
+    Ok(res)
+}
+
+/// Sets the language cookie (a year) on `res`.
+pub fn remember_lang(res: &mut HttpResponse, lang: Lang) -> AppResult<()> {
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .max_age(Duration::days(365))
         .same_site(SameSite::Lax)
         .http_only(true)
         .finish();
-    let mut res = see_other(local_path(query.next.as_deref()).unwrap_or("/"));
-    res.add_cookie(&cookie).map_err(AppError::internal)?;
-    Ok(res)
+    res.add_cookie(&cookie).map_err(AppError::internal)
 }

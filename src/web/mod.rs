@@ -1,5 +1,6 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
+pub mod account;
 pub mod approvals;
 pub mod assets;
 pub mod attachments;
@@ -115,7 +116,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/withdraw", web::get().to(withdrawal::show))
         .route("/tickets/{number}/withdraw", web::post().to(withdrawal::withdraw))
         .route("/tickets/{number}/withdrawal/feedback", web::post().to(withdrawal::feedback))
-        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step));
+        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step))
+        // My settings (我的设置): each person's own email choice and message language.
+        .route("/account", web::get().to(account::show))
+        .route("/account", web::post().to(account::save));
 }
 
 /// `/` sends each person to their start page.

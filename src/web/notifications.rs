@@ -51,9 +51,12 @@ impl Item {
         if let Some(dispute) = text_of("dispute_reason").and_then(|c| DisputeReason::parse(c).ok()) {
             details.push(detail(page, "notifications-dispute", page.label(dispute)));
         }
-        let due = text_of("due")
-            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-            .map(|d| detail(page, "notifications-due", page.time(&d.with_timezone(&Utc))));
+        let at = |key: &str| text_of(key).and_then(|d| DateTime::parse_from_rfc3339(d).ok());
+        let due = at("due").map(|d| detail(page, "notifications-due", page.time(&d.with_timezone(&Utc))));
+        // The first response promised at filing.
+        let due = due.or_else(|| {
+            at("promised").map(|d| detail(page, "notifications-promised", page.time(&d.with_timezone(&Utc))))
+        });
         Item {
             id: n.id,
             text,

@@ -320,10 +320,10 @@ async fn the_navigation_counts_what_waits_for_each_person() {
     assert_eq!(unread, 2, "told of both requests");
     assert_eq!(badges.first("#badge-notifications .count-badge").as_deref(), Some("2"));
 
-    // The customer heard twice that a supervisor decides.
+    // The customer heard of each ticket three times: received, taken, and that a supervisor decides.
     let badges = to_page(d.customer.get("/nav/badges").await).await;
-    assert_eq!(badges.first("#badge-notifications .count-badge").as_deref(), Some("2"));
-    assert_eq!(badges.first("#badge-notifications .visually-hidden").as_deref(), Some("2 条未读"));
+    assert_eq!(badges.first("#badge-notifications .count-badge").as_deref(), Some("6"));
+    assert_eq!(badges.first("#badge-notifications .visually-hidden").as_deref(), Some("6 条未读"));
     assert!(badges.first("#badge-approvals").is_none(), "customers do not approve");
     let badges = to_page(d.agent.get("/nav/badges").await).await;
     assert!(badges.first("#badge-approvals").is_none(), "agents do not approve");

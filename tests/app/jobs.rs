@@ -379,7 +379,8 @@ async fn events(app: &TestApp, number: &str, kind: &str) -> i64 {
 
 fn auto_close_worker(app: &TestApp, days: u32) -> Worker {
     let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: days };
-    Worker::new(app.pool.clone(), Arc::new(Registry::standard(&settings, Default::default())), WorkerConfig::default())
+    let registry = Registry::standard(&settings, Default::default(), &Default::default());
+    Worker::new(app.pool.clone(), Arc::new(registry), WorkerConfig::default())
 }
 
 #[actix_web::test]
@@ -424,7 +425,11 @@ async fn auto_close_closes_only_resolved_tickets_past_the_period() {
     w.schedule_recurring(t0 + days(8)).await.unwrap();
     let sweep_at = t0 + days(8);
     let ran = w.run_until_idle(sweep_at).await.unwrap();
-    assert_eq!(ran, Tick { claimed: 4, succeeded: 4, failed: 0 }, "auto-close, escalation, SLA and handover sweeps");
+    assert_eq!(
+        ran,
+        Tick { claimed: 5, succeeded: 5, failed: 0 },
+        "auto-close, withdrawal escalation, SLA, handover and outbox sweeps"
+    );
 
     assert!(state_of(&app, &overdue, "closed").await);
     assert_eq!(

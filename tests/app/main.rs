@@ -15,6 +15,7 @@ mod jobs;
 mod lifecycle;
 mod migrations;
 mod notifications;
+mod outbox;
 mod portal;
 mod queue;
 mod security;

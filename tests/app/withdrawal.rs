@@ -676,7 +676,11 @@ async fn a_ticket_resolved_while_a_request_waits_goes_to_the_supervisors() {
     let res = w.assignee.post(&format!("/tickets/{number}/act/resolve"), &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(w.observe(&number).await, "resolved/with_supervisors");
-    assert_eq!(w.notices_since(mark).await, vec!["王芳 withdrawal_referred", "陈主管 withdrawal_to_decide"]);
+    assert_eq!(
+        w.notices_since(mark).await,
+        vec!["王芳 resolved", "王芳 withdrawal_referred", "陈主管 withdrawal_to_decide"],
+        "the customer hears of the solution too"
+    );
     assert_eq!(w.events(&number, "withdrawal_referred").await, 1);
 
     let page = to_page(w.step(&w.assignee, &number, "accept", "").await).await;
