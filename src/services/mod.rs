@@ -13,6 +13,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod notify;
 pub mod sla;
+pub mod sla_settings;
 pub mod templates;
 pub mod tickets;
 pub mod withdrawal;

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod badges;
+pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
 pub mod compensation;
@@ -23,6 +24,8 @@ pub mod reply_macros;
 pub mod session;
 pub mod settings;
 pub mod settings_index;
+pub mod sla_policies;
+pub mod sla_view;
 pub mod staff;
 pub mod templates;
 pub mod ticket_templates;
@@ -113,7 +116,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/withdraw", web::get().to(withdrawal::show))
         .route("/tickets/{number}/withdraw", web::post().to(withdrawal::withdraw))
         .route("/tickets/{number}/withdrawal/feedback", web::post().to(withdrawal::feedback))
-        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step));
+        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step))
+        // SLA (服务时限): the policies and the business calendar they count in.
+        .route("/settings/sla", web::get().to(sla_policies::index))
+        .route("/settings/sla", web::post().to(sla_policies::create))
+        .route("/settings/sla/{id}", web::get().to(sla_policies::edit_form))
+        .route("/settings/sla/{id}", web::post().to(sla_policies::update))
+        .route("/settings/sla/{id}/delete", web::post().to(sla_policies::delete))
+        .route("/settings/calendar", web::get().to(business_calendar::show))
+        .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
+        .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
+        .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day));
 }
 
 /// `/` sends each person to their start page.
