@@ -387,9 +387,10 @@ mod tests {
 
     #[test]
     fn a_week_with_a_lunch_break() {
-        let parsed = week(&[("mon_1_from", "13:00"), ("mon_1_to", "18:00"), ("mon_2_from", "09:00"), ("mon_2_to", "12:00")])
-            .parse()
-            .expect("valid");
+        let parsed =
+            week(&[("mon_1_from", "13:00"), ("mon_1_to", "18:00"), ("mon_2_from", "09:00"), ("mon_2_to", "12:00")])
+                .parse()
+                .expect("valid");
         assert_eq!(parsed[0], vec![(time(9, 0), time(12, 0)), (time(13, 0), time(18, 0))]);
         assert!(parsed[1..].iter().all(Vec::is_empty));
         assert_eq!(WeekInput::from_week(&parsed).value(0, 1, true), "18:00");

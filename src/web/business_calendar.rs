@@ -39,7 +39,8 @@ struct CalendarPage {
 }
 
 fn hours_text(hours: &[(NaiveTime, NaiveTime)]) -> String {
-    let spans: Vec<String> = hours.iter().map(|(a, b)| format!("{}–{}", a.format("%H:%M"), b.format("%H:%M"))).collect();
+    let spans: Vec<String> =
+        hours.iter().map(|(a, b)| format!("{}–{}", a.format("%H:%M"), b.format("%H:%M"))).collect();
     spans.join(", ")
 }
 

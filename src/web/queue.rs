@@ -4,17 +4,17 @@
 use super::context::{Choice, Page};
 use super::session::Staff;
 use super::{is_htmx, render};
+use crate::domain::sla::SlaState;
 use crate::domain::{TicketId, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
 use crate::startup::AppState;
-use crate::domain::sla::SlaState;
 use crate::store::tickets::{
     self, AssigneeFilter, QueueCursor, QueueFilter, QueueOrder, QueueRow, SlaFilter, StateFilter,
 };
-use chrono::{DateTime, Utc};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 25;

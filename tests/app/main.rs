@@ -20,6 +20,7 @@ mod queue;
 mod security;
 mod seed;
 mod sla;
+mod sla_pages;
 mod templates;
 mod tickets;
 mod withdrawal;
