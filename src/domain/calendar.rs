@@ -35,7 +35,8 @@ pub enum CalendarError {
     NoWorkingTime,
 }
 
-fn check_day(day: &DayHours) -> Result<(), CalendarError> {
+/// One day's intervals: each ends after it starts, in order, not overlapping.
+pub fn check_day(day: &DayHours) -> Result<(), CalendarError> {
     for (start, end) in day {
         if end <= start {
             return Err(CalendarError::EmptyInterval);

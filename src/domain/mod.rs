@@ -10,6 +10,7 @@ pub mod keywords;
 pub mod macros;
 pub mod product;
 pub mod sla;
+pub mod sla_settings;
 pub mod text_enum;
 pub mod ticket;
 pub mod ticket_form;

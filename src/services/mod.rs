@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod messages;
 pub mod notify;
 pub mod sla;
+pub mod sla_settings;
 pub mod templates;
 pub mod tickets;
 pub mod withdrawal;

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod products;
 pub mod reply_macros;
 pub mod sla;
+pub mod sla_settings;
 pub mod surveys;
 pub mod ticket_templates;
 pub mod tickets;

@@ -277,12 +277,33 @@ pub async fn resolved_before(conn: &mut Conn, cutoff: DateTime<Utc>, limit: i64)
         .await
 }
 
-/// Position in the queue order (most urgent, then oldest, then lowest id).
+/// Position in the queue, in the order it is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueueCursor {
-    pub rank: i16,
-    pub created_at: DateTime<Utc>,
-    pub id: TicketId,
+pub enum QueueCursor {
+    /// Most urgent, then oldest, then lowest id (the default order).
+    Urgency { rank: i16, created_at: DateTime<Utc>, id: TicketId },
+    /// Soonest SLA due time, then lowest id.
+    SlaDue { due_at: DateTime<Utc>, id: TicketId },
+}
+
+/// How the queue is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueOrder {
+    /// Most urgent, then oldest.
+    #[default]
+    Urgency,
+    /// Most pressing SLA first (`tickets_sla_queue_idx`). Tickets without a
+    /// running clock (awaiting the customer, resolved) are not in this order.
+    SlaDue,
+}
+
+/// Tickets by the state of their running SLA target at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    OnTime(DateTime<Utc>),
+    /// Past 80 % of the target, not yet due.
+    Warning(DateTime<Utc>),
+    Breached(DateTime<Utc>),
 }
 
 /// Position in a customer's list (newest first).
@@ -313,6 +334,8 @@ pub struct QueueFilter {
     pub urgency: Option<Urgency>,
     pub assignee: AssigneeFilter,
     pub text: Option<String>,
+    pub sla: Option<SlaFilter>,
+    pub order: QueueOrder,
 }
 
 /// A queue row: the ticket's summary and its assignee's name.
@@ -332,6 +355,9 @@ pub struct TicketSummary {
     pub updated_at: DateTime<Utc>,
     /// A withdrawal request waits (shown as a flag in the lists).
     pub withdrawal_id: Option<crate::domain::WithdrawalId>,
+    /// The running SLA target's instants (none while paused or done).
+    pub sla_warn_at: Option<DateTime<Utc>>,
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -341,10 +367,22 @@ pub struct QueueRow {
 }
 
 impl QueueRow {
-    pub fn cursor(&self) -> QueueCursor {
-        QueueCursor { rank: self.ticket.urgency_rank, created_at: self.ticket.created_at, id: self.ticket.id }
+    /// Where the next page starts after this row; none if the row has no place in `order`.
+    pub fn cursor(&self, order: QueueOrder) -> Option<QueueCursor> {
+        let t = &self.ticket;
+        match order {
+            QueueOrder::Urgency => {
+                Some(QueueCursor::Urgency { rank: t.urgency_rank, created_at: t.created_at, id: t.id })
+            }
+            QueueOrder::SlaDue => t.sla_due_at.map(|due_at| QueueCursor::SlaDue { due_at, id: t.id }),
+        }
     }
 }
+
+/// The predicate of `tickets_sla_queue_idx`, written out so the planner can
+/// match it whatever the statement's parameters (closed and withdrawn tickets
+/// never have a due time anyway).
+const RUNNING_CLOCK: &str = "tickets.state NOT IN ('closed', 'withdrawn') AND tickets.sla_due_at IS NOT NULL";
 
 /// One page of the queue after `after`, at most `limit` rows.
 pub async fn queue_page(
@@ -357,7 +395,10 @@ pub async fn queue_page(
         .left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable())))
         .select((TicketSummary::as_select(), users::name.nullable()))
         .into_boxed();
+    let running_clock = filter.sla.is_some() || filter.order == QueueOrder::SlaDue;
     query = match filter.state {
+        // Said once, as the SLA index's predicate: twice would make the planner expect fewer rows.
+        StateFilter::Open if running_clock => query,
         StateFilter::Open => query.filter(tickets::state.ne_all([TicketState::Closed, TicketState::Withdrawn])),
         StateFilter::All => query,
         StateFilter::Only(state) => query.filter(tickets::state.eq(state)),
@@ -376,19 +417,43 @@ pub async fn queue_page(
     if let Some(text) = &filter.text {
         query = query.filter(tickets::search_text.ilike(contains_pattern(text)));
     }
-    if let Some(c) = after {
-        query = query.filter(
-            sql::<Bool>("(tickets.urgency_rank, tickets.created_at, tickets.id) > (")
-                .bind::<Int2, _>(c.rank)
-                .sql(", ")
-                .bind::<Timestamptz, _>(c.created_at)
-                .sql(", ")
-                .bind::<BigInt, _>(c.id.0)
-                .sql(")"),
-        );
+    if running_clock {
+        query = query.filter(sql::<Bool>(RUNNING_CLOCK));
     }
-    let rows: Vec<(TicketSummary, Option<String>)> =
-        query.order((tickets::urgency_rank, tickets::created_at, tickets::id)).limit(limit).load(conn).await?;
+    query = match filter.sla {
+        None => query,
+        Some(SlaFilter::OnTime(now)) => query.filter(tickets::sla_warn_at.gt(now)).filter(tickets::sla_due_at.gt(now)),
+        Some(SlaFilter::Warning(now)) => query.filter(tickets::sla_warn_at.le(now)).filter(tickets::sla_due_at.gt(now)),
+        Some(SlaFilter::Breached(now)) => query.filter(tickets::sla_due_at.le(now)),
+    };
+    match after {
+        None => {}
+        Some(QueueCursor::Urgency { rank, created_at, id }) => {
+            query = query.filter(
+                sql::<Bool>("(tickets.urgency_rank, tickets.created_at, tickets.id) > (")
+                    .bind::<Int2, _>(rank)
+                    .sql(", ")
+                    .bind::<Timestamptz, _>(created_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id.0)
+                    .sql(")"),
+            );
+        }
+        Some(QueueCursor::SlaDue { due_at, id }) => {
+            query = query.filter(
+                sql::<Bool>("(tickets.sla_due_at, tickets.id) > (")
+                    .bind::<Timestamptz, _>(due_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id.0)
+                    .sql(")"),
+            );
+        }
+    }
+    query = match filter.order {
+        QueueOrder::Urgency => query.order((tickets::urgency_rank, tickets::created_at, tickets::id)),
+        QueueOrder::SlaDue => query.order((tickets::sla_due_at, tickets::id)),
+    };
+    let rows: Vec<(TicketSummary, Option<String>)> = query.limit(limit).load(conn).await?;
     Ok(rows.into_iter().map(|(ticket, assignee_name)| QueueRow { ticket, assignee_name }).collect())
 }
 

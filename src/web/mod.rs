@@ -6,6 +6,7 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod badges;
+pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
 pub mod compensation;
@@ -24,6 +25,8 @@ pub mod reply_macros;
 pub mod session;
 pub mod settings;
 pub mod settings_index;
+pub mod sla_policies;
+pub mod sla_view;
 pub mod staff;
 pub mod templates;
 pub mod ticket_templates;
@@ -119,7 +122,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step))
         // My settings (我的设置): each person's own email choice and message language.
         .route("/account", web::get().to(account::show))
-        .route("/account", web::post().to(account::save));
+        .route("/account", web::post().to(account::save))
+        // SLA (服务时限): the policies and the business calendar they count in.
+        .route("/settings/sla", web::get().to(sla_policies::index))
+        .route("/settings/sla", web::post().to(sla_policies::create))
+        .route("/settings/sla/{id}", web::get().to(sla_policies::edit_form))
+        .route("/settings/sla/{id}", web::post().to(sla_policies::update))
+        .route("/settings/sla/{id}/delete", web::post().to(sla_policies::delete))
+        .route("/settings/calendar", web::get().to(business_calendar::show))
+        .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
+        .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
+        .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day));
 }
 
 /// `/` sends each person to their start page.

@@ -4,13 +4,17 @@
 use super::context::{Choice, Page};
 use super::session::Staff;
 use super::{is_htmx, render};
+use crate::domain::sla::SlaState;
 use crate::domain::{TicketId, TicketState, TicketType, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::services::SessionUser;
 use crate::startup::AppState;
-use crate::store::tickets::{self, AssigneeFilter, QueueCursor, QueueFilter, QueueRow, StateFilter};
+use crate::store::tickets::{
+    self, AssigneeFilter, QueueCursor, QueueFilter, QueueOrder, QueueRow, SlaFilter, StateFilter,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -26,12 +30,16 @@ pub struct QueueParams {
     pub urgency: String,
     pub assignee: String,
     pub q: String,
+    /// The running SLA target's state: `on_time`, `warning` or `breached`.
+    pub sla: String,
+    /// Empty: most urgent, then oldest; `sla`: most pressing SLA first.
+    pub sort: String,
     #[serde(skip_serializing)]
     pub after: String,
 }
 
 impl QueueParams {
-    fn filter(&self, me: &SessionUser) -> AppResult<QueueFilter> {
+    fn filter(&self, me: &SessionUser, now: DateTime<Utc>) -> AppResult<QueueFilter> {
         let state = match self.state.as_str() {
             "" | "open" => StateFilter::Open,
             "all" => StateFilter::All,
@@ -50,27 +58,57 @@ impl QueueParams {
             return Err(BAD_FILTER);
         }
         let text = (!q.is_empty()).then(|| q.to_owned());
-        Ok(QueueFilter { state, ticket_type, urgency, assignee, text })
+        let sla = match optional(&self.sla, SlaState::parse)? {
+            None => None,
+            Some(SlaState::OnTime) => Some(SlaFilter::OnTime(now)),
+            Some(SlaState::Warning) => Some(SlaFilter::Warning(now)),
+            Some(SlaState::Breached) => Some(SlaFilter::Breached(now)),
+            Some(SlaState::Paused | SlaState::Done) => return Err(BAD_FILTER),
+        };
+        Ok(QueueFilter { state, ticket_type, urgency, assignee, text, sla, order: self.order()? })
     }
 
+    fn order(&self) -> AppResult<QueueOrder> {
+        match self.sort.as_str() {
+            "" => Ok(QueueOrder::Urgency),
+            "sla" => Ok(QueueOrder::SlaDue),
+            _ => Err(BAD_FILTER),
+        }
+    }
+
+    /// `rank.micros.id` in the default order, `micros.id` in the SLA order.
     fn cursor(&self) -> AppResult<Option<QueueCursor>> {
         if self.after.is_empty() {
             return Ok(None);
         }
         let bad = || AppError::BadRequest("error-bad-cursor");
-        let mut parts = self.after.splitn(3, '.');
+        let mut parts = self.after.split('.');
         let mut next = || parts.next().ok_or_else(bad);
-        let rank = next()?.parse().map_err(|_| bad())?;
+        let rank = match self.order()? {
+            QueueOrder::Urgency => Some(next()?.parse().map_err(|_| bad())?),
+            QueueOrder::SlaDue => None,
+        };
         let micros = next()?.parse().map_err(|_| bad())?;
-        let id = next()?.parse().map_err(|_| bad())?;
-        let created_at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-        Ok(Some(QueueCursor { rank, created_at, id: TicketId(id) }))
+        let id = TicketId(next()?.parse().map_err(|_| bad())?);
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        Ok(Some(match rank {
+            Some(rank) => QueueCursor::Urgency { rank, created_at: at, id },
+            None => QueueCursor::SlaDue { due_at: at, id },
+        }))
     }
 
     /// This queue view's URL with `after` set.
     fn href_after(&self, cursor: &QueueCursor) -> String {
         let filters = serde_urlencoded::to_string(self).unwrap_or_default();
-        let after = format!("{}.{}.{}", cursor.rank, cursor.created_at.timestamp_micros(), cursor.id);
+        let after = match cursor {
+            QueueCursor::Urgency { rank, created_at, id } => {
+                format!("{rank}.{}.{id}", created_at.timestamp_micros())
+            }
+            QueueCursor::SlaDue { due_at, id } => format!("{}.{id}", due_at.timestamp_micros()),
+        };
         format!("/queue?{filters}&after={after}")
     }
 }
@@ -89,6 +127,8 @@ struct QueuePage<'a> {
     params: &'a QueueParams,
     rows: Vec<QueueRow>,
     next_href: Option<String>,
+    /// When the page was asked for: the SLA badges count from it.
+    now: DateTime<Utc>,
 }
 
 #[derive(Template)]
@@ -97,6 +137,19 @@ struct QueueTable {
     page: Page,
     rows: Vec<QueueRow>,
     next_href: Option<String>,
+    now: DateTime<Utc>,
+}
+
+/// The SLA badge of a row (both renderings of the table).
+fn sla_badge(page: &Page, now: DateTime<Utc>, row: &QueueRow) -> super::sla_view::SlaBadge {
+    let t = &row.ticket;
+    super::sla_view::SlaBadge::new(page, now, t.state, t.sla_warn_at, t.sla_due_at)
+}
+
+impl QueueTable {
+    fn sla(&self, row: &QueueRow) -> super::sla_view::SlaBadge {
+        sla_badge(&self.page, self.now, row)
+    }
 }
 
 impl QueuePage<'_> {
@@ -109,6 +162,12 @@ impl QueuePage<'_> {
     fn urgencies(&self) -> Vec<Choice> {
         self.page.choices(Urgency::ALL, &self.params.urgency)
     }
+    fn sla_states(&self) -> Vec<Choice> {
+        self.page.choices(&[SlaState::OnTime, SlaState::Warning, SlaState::Breached], &self.params.sla)
+    }
+    fn sla(&self, row: &QueueRow) -> super::sla_view::SlaBadge {
+        sla_badge(&self.page, self.now, row)
+    }
 }
 
 pub async fn index(
@@ -119,20 +178,21 @@ pub async fn index(
     params: web::Query<QueueParams>,
 ) -> AppResult<HttpResponse> {
     let params = params.into_inner();
-    let filter = params.filter(&me)?;
+    let now = Utc::now();
+    let filter = params.filter(&me, now)?;
     let after = params.cursor()?;
     let mut conn = state.pool.get().await?;
     let mut rows = tickets::queue_page(&mut conn, &filter, after, PAGE_SIZE + 1).await?;
     let next_href = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| params.href_after(&r.cursor()))
+        rows.last().and_then(|r| r.cursor(filter.order)).map(|c| params.href_after(&c))
     } else {
         None
     };
     // htmx asks for the table alone when the filters change or the next page loads.
     if is_htmx(&req) && req.headers().get("HX-Target").is_some_and(|t| t == "queue-table") {
-        render(&QueueTable { page, rows, next_href })
+        render(&QueueTable { page, rows, next_href, now })
     } else {
-        render(&QueuePage { page, params: &params, rows, next_href })
+        render(&QueuePage { page, params: &params, rows, next_href, now })
     }
 }

@@ -16,7 +16,7 @@ struct SettingsIndex {
 
 impl SettingsIndex {
     /// (link, title key, help key) of each settings page.
-    fn sections(&self) -> [(&'static str, &'static str, &'static str); 6] {
+    fn sections(&self) -> [(&'static str, &'static str, &'static str); 8] {
         [
             ("/settings/assignment", "nav-assignment", "settings-help-assignment"),
             ("/settings/causes", "nav-causes", "settings-help-causes"),
@@ -24,6 +24,8 @@ impl SettingsIndex {
             ("/settings/keywords", "nav-keywords", "settings-help-keywords"),
             ("/settings/ticket-templates", "nav-ticket-templates", "settings-help-ticket-templates"),
             ("/settings/reply-macros", "nav-reply-macros", "settings-help-reply-macros"),
+            ("/settings/sla", "nav-sla", "settings-help-sla"),
+            ("/settings/calendar", "nav-calendar", "settings-help-calendar"),
         ]
     }
 }

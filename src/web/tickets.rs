@@ -124,6 +124,7 @@ struct TicketMain<'a> {
     compensations: &'a crate::services::compensation::CompensationPanel,
     follow_ups: &'a crate::services::follow_up::FollowUpPanel,
     withdrawal: &'a super::withdrawal::WithdrawalSection,
+    sla: super::sla_view::SlaPanel,
 }
 
 /// Choices the action forms offer, computed for the page's language.
@@ -219,6 +220,7 @@ impl OnTicket<'_> {
             compensations,
             follow_ups,
             withdrawal,
+            sla: super::sla_view::SlaPanel::new(page, &view.ticket, chrono::Utc::now()),
         };
         if is_htmx(self.req) {
             render_status(status, &main)

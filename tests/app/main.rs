@@ -22,6 +22,7 @@ mod security;
 mod seed;
 mod sla;
 mod sla_jobs;
+mod sla_pages;
 mod templates;
 mod tickets;
 mod withdrawal;

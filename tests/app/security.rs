@@ -43,7 +43,7 @@ async fn the_settings_index_is_for_supervisors() {
     let page = boss.page("/settings").await;
     assert_eq!(page.status, StatusCode::OK);
     let links = page.select(".settings-index a");
-    assert_eq!(links.len(), 6, "{links:?}");
+    assert_eq!(links.len(), 8, "{links:?}");
     for href in
         page.html.select(&scraper::Selector::parse(".settings-index a").unwrap()).filter_map(|a| a.value().attr("href"))
     {
