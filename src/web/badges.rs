@@ -38,6 +38,13 @@ struct Badges {
     approvals: Option<Option<Count>>,
 }
 
+impl Badges {
+    /// Something waits: the collapsed menu on a phone shows a dot, so the counts inside are not missed.
+    fn anything(&self) -> bool {
+        self.unread.is_some() || matches!(self.approvals, Some(Some(_)))
+    }
+}
+
 /// A count worth showing (zero shows nothing).
 fn count(page: &Page, key: &str, number: i64) -> Option<Count> {
     (number > 0).then(|| Count { number, spoken: page.t_args(key, &[("count", Arg::from(number))]) })

@@ -325,6 +325,7 @@ async fn the_navigation_counts_what_waits_for_each_person() {
     assert_eq!(badges.first("#badge-notifications .count-badge").as_deref(), Some("6"));
     assert_eq!(badges.first("#badge-notifications .visually-hidden").as_deref(), Some("6 条未读"));
     assert!(badges.first("#badge-approvals").is_none(), "customers do not approve");
+    assert!(badges.first("#badge-menu .menu-dot").is_some(), "the collapsed phone menu shows that something waits");
     let badges = to_page(d.agent.get("/nav/badges").await).await;
     assert!(badges.first("#badge-approvals").is_none(), "agents do not approve");
     assert!(badges.first("#badge-notifications").is_some());
@@ -335,6 +336,7 @@ async fn the_navigation_counts_what_waits_for_each_person() {
     assert_eq!(d.customer.post("/notifications/read-all", &[]).await.status(), StatusCode::SEE_OTHER);
     let badges = to_page(d.customer.get("/nav/badges").await).await;
     assert!(badges.first("#badge-notifications .count-badge").is_none());
+    assert!(badges.first("#badge-menu .menu-dot").is_none());
 }
 
 #[actix_web::test]
