@@ -34,6 +34,8 @@ trait RuleForm {
     }
 }
 
+super::form_pages!(RuleForm, RuleInput: KeywordsPage, KeywordEditPage);
+
 #[derive(Template)]
 #[template(path = "settings/keywords.html")]
 struct KeywordsPage {
@@ -52,24 +54,6 @@ struct KeywordEditPage {
     id: KeywordRuleId,
     form: RuleInput,
     errors: FieldErrors,
-}
-
-impl RuleForm for KeywordsPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &RuleInput {
-        &self.form
-    }
-}
-
-impl RuleForm for KeywordEditPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &RuleInput {
-        &self.form
-    }
 }
 
 impl KeywordsPage {

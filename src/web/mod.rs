@@ -184,6 +184,23 @@ where
     }
 }
 
+/// Implements a form-choices trait (accessors `page()` and `form()`) for page
+/// structs holding `page: Page` and `form: <input>`, so a settings list page and
+/// its edit page share one set of choice helpers.
+macro_rules! form_pages {
+    ($trait:ident, $input:ty: $($page:ty),+ $(,)?) => {$(
+        impl $trait for $page {
+            fn page(&self) -> &$crate::web::context::Page {
+                &self.page
+            }
+            fn form(&self) -> &$input {
+                &self.form
+            }
+        }
+    )+};
+}
+pub(crate) use form_pages;
+
 /// Only paths on this site are followed after sign-in or a language switch.
 pub fn local_path(next: Option<&str>) -> Option<&str> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))

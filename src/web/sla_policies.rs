@@ -40,6 +40,8 @@ trait PolicyForm {
     }
 }
 
+super::form_pages!(PolicyForm, PolicyInput: ListPage, EditPage);
+
 #[derive(Template)]
 #[template(path = "settings/sla.html")]
 struct ListPage {
@@ -58,24 +60,6 @@ struct EditPage {
     policy: Policy,
     form: PolicyInput,
     errors: FieldErrors,
-}
-
-impl PolicyForm for ListPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &PolicyInput {
-        &self.form
-    }
-}
-
-impl PolicyForm for EditPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &PolicyInput {
-        &self.form
-    }
 }
 
 /// "All types" for a base policy, else the type's name.

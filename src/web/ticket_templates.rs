@@ -56,6 +56,8 @@ trait TemplateForm {
     }
 }
 
+super::form_pages!(TemplateForm, TemplateInput: ListPage, EditPage);
+
 #[derive(Template)]
 #[template(path = "settings/ticket_templates.html")]
 struct ListPage {
@@ -73,24 +75,6 @@ struct EditPage {
     id: TicketTemplateId,
     form: TemplateInput,
     errors: FieldErrors,
-}
-
-impl TemplateForm for ListPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &TemplateInput {
-        &self.form
-    }
-}
-
-impl TemplateForm for EditPage {
-    fn page(&self) -> &Page {
-        &self.page
-    }
-    fn form(&self) -> &TemplateInput {
-        &self.form
-    }
 }
 
 impl ListPage {
