@@ -66,6 +66,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Text,
+        /// Generated: the grams of `search_text` (see `domain::search`).
+        search_grams -> Array<Text>,
         solution -> Nullable<Text>,
         cause_code -> Nullable<Text>,
         merged_into_id -> Nullable<Int8>,

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod keywords;
 pub mod macros;
 pub mod product;
+pub mod search;
 pub mod sla;
 pub mod sla_settings;
 pub mod text_enum;

@@ -3,10 +3,13 @@
 
 use super::{Conn, contains_pattern};
 use crate::db::schema::{ticket_number_days, tickets, users};
+use crate::domain::search;
 use crate::domain::ticket_form::TicketDraft;
 use crate::domain::{Channel, DesiredOutcome, TicketId, TicketState, TicketType, Urgency, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int2, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -414,8 +417,8 @@ pub async fn queue_page(
         AssigneeFilter::Mine(me) => query.filter(tickets::assignee_id.eq(me)),
         AssigneeFilter::Unassigned => query.filter(tickets::assignee_id.is_null()),
     };
-    if let Some(text) = &filter.text {
-        query = query.filter(tickets::search_text.ilike(contains_pattern(text)));
+    if let Some(condition) = filter.text.as_deref().and_then(matching) {
+        query = query.filter(condition);
     }
     if running_clock {
         query = query.filter(sql::<Bool>(RUNNING_CLOCK));
@@ -457,15 +460,49 @@ pub async fn queue_page(
     Ok(rows.into_iter().map(|(ticket, assignee_name)| QueueRow { ticket, assignee_name }).collect())
 }
 
-/// One page of a customer's own tickets, newest first.
+/// Tickets whose number, title, description, product, contact name or phone
+/// hold every word of `text`: the gram index (`tickets_search_grams_idx`) finds
+/// the candidates, the ILIKE keeps the exact matches. For a very common term
+/// the planner rather walks the list's own index in order and lets the ILIKE
+/// filter, which finds a page quickly (see `domain::search`). None when `text`
+/// has no words.
+fn matching<'a, QS: 'a>(text: &str) -> Option<Box<dyn BoxableExpression<QS, Pg, SqlType = Bool> + 'a>>
+where
+    tickets::search_grams: SelectableExpression<QS>,
+    tickets::search_text: SelectableExpression<QS>,
+{
+    let terms = search::terms(text);
+    let mut grams: Vec<String> = Vec::new();
+    for gram in terms.iter().flat_map(|t| &t.grams) {
+        if !grams.contains(gram) {
+            grams.push(gram.clone());
+        }
+    }
+    let mut words = terms.iter().map(|t| tickets::search_text.ilike(contains_pattern(&t.text)));
+    let mut condition: Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> = Box::new(words.next()?);
+    for word in words {
+        condition = Box::new(condition.and(word));
+    }
+    if !grams.is_empty() {
+        condition = Box::new(tickets::search_grams.contains(grams).and(condition));
+    }
+    Some(condition)
+}
+
+/// One page of a customer's own tickets, newest first, optionally only those
+/// matching the search box's `text`.
 pub async fn customer_page(
     conn: &mut Conn,
     customer: UserId,
+    text: Option<&str>,
     after: Option<ListCursor>,
     limit: i64,
 ) -> QueryResult<Vec<TicketSummary>> {
     let mut query =
         tickets::table.filter(tickets::customer_id.eq(customer)).select(TicketSummary::as_select()).into_boxed();
+    if let Some(condition) = text.and_then(matching) {
+        query = query.filter(condition);
+    }
     if let Some(c) = after {
         query = query.filter(
             sql::<Bool>("(tickets.created_at, tickets.id) < (")

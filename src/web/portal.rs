@@ -21,14 +21,21 @@ const PAGE_SIZE: i64 = 20;
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
     after: Option<String>,
+    /// The search box: words every listed ticket must hold.
+    #[serde(default)]
+    q: String,
 }
+
+/// As long as the queue's search box allows.
+const MAX_QUERY_CHARS: usize = 100;
 
 #[derive(Template)]
 #[template(path = "portal/my_tickets.html")]
 struct MyTicketsPage {
     page: Page,
     tickets: Vec<TicketSummary>,
-    next_after: Option<String>,
+    q: String,
+    next_href: Option<String>,
 }
 
 pub async fn my_tickets(
@@ -41,15 +48,24 @@ pub async fn my_tickets(
         Some(raw) => Some(parse_list_cursor(raw).ok_or(AppError::BadRequest("error-bad-cursor"))?),
         None => None,
     };
+    let q = params.q.trim();
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest("error-bad-filter"));
+    }
+    let text = (!q.is_empty()).then_some(q);
     let mut conn = state.pool.get().await?;
-    let mut rows = tickets::customer_page(&mut conn, me.id, after, PAGE_SIZE + 1).await?;
-    let next_after = if rows.len() as i64 > PAGE_SIZE {
+    let mut rows = tickets::customer_page(&mut conn, me.id, text, after, PAGE_SIZE + 1).await?;
+    let next_href = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|t| format!("{}.{}", t.created_at.timestamp_micros(), t.id))
+        rows.last().map(|t| {
+            let after = format!("{}.{}", t.created_at.timestamp_micros(), t.id);
+            let query = serde_urlencoded::to_string([("q", q), ("after", after.as_str())]).unwrap_or_default();
+            format!("/portal?{query}")
+        })
     } else {
         None
     };
-    render(&MyTicketsPage { page, tickets: rows, next_after })
+    render(&MyTicketsPage { page, tickets: rows, q: q.to_owned(), next_href })
 }
 
 fn parse_list_cursor(raw: &str) -> Option<ListCursor> {

@@ -18,6 +18,7 @@ mod notifications;
 mod outbox;
 mod portal;
 mod queue;
+mod search;
 mod security;
 mod seed;
 mod sla;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 /// Follows the queue's "next page" links from `start`; files a ticket between
 /// page loads when `file_between` is set. Returns every number seen, in order.
-async fn walk(agent: &Browser, start: &str, file_between: Option<&Browser>) -> Vec<String> {
+pub(crate) async fn walk(agent: &Browser, start: &str, file_between: Option<&Browser>) -> Vec<String> {
     let mut seen = Vec::new();
     let mut next = Some(start.to_owned());
     let mut page_no = 0;
@@ -27,7 +27,7 @@ async fn walk(agent: &Browser, start: &str, file_between: Option<&Browser>) -> V
     seen
 }
 
-async fn expected(app: &TestApp, filter: &str) -> Vec<String> {
+pub(crate) async fn expected(app: &TestApp, filter: &str) -> Vec<String> {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Row {

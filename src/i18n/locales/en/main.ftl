@@ -164,7 +164,7 @@ event-withdrawn = withdrew the ticket
 
 queue-title = Ticket queue
 filter-text = Search
-filter-text-placeholder = Number, title, customer name or phone
+filter-text-placeholder = Number, title, description, product, customer name or phone
 filter-open = Open
 filter-all = All
 filter-everyone = Everyone

@@ -164,7 +164,7 @@ event-withdrawn = 撤销了工单
 
 queue-title = 工单队列
 filter-text = 搜索
-filter-text-placeholder = 编号、标题、客户姓名或电话
+filter-text-placeholder = 编号、标题、描述、产品、客户姓名或电话
 filter-open = 未完成
 filter-all = 全部
 filter-everyone = 所有人
