@@ -52,7 +52,10 @@ pub async fn load(url: &str, tickets: u64, tz: chrono_tz::Tz) -> anyhow::Result<
     let started = Instant::now();
     let client = connect(url).await?;
     let existing: i64 = client.query_one("SELECT count(*) FROM tickets", &[]).await?.get(0);
-    anyhow::ensure!(existing == 0, "the database already holds {existing} tickets: give an empty one (or --reuse)");
+    anyhow::ensure!(
+        existing == 0,
+        "the database holds {existing} tickets but no finished bench load: give an empty one"
+    );
     client.batch_execute("SET maintenance_work_mem = '256MB'").await?;
     let hash = crate::services::accounts::hash_password(PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     copy_users(&client, tickets, &hash).await?;

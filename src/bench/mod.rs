@@ -157,7 +157,20 @@ async fn fixtures(client: &tokio_postgres::Client, base: &str) -> anyhow::Result
     let tickets: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     anyhow::ensure!(!tickets.is_empty(), "too few tickets loaded");
     let deep_page = deep_page(&agents[0], base).await?;
+    check_searches(&agents[0], base).await?;
     Ok(Fixtures { base: base.to_owned(), agents, customers, tickets, assigned, deep_page })
+}
+
+/// Every search term finds tickets, so no search scenario quietly measures an empty (or unfiltered) page.
+async fn check_searches(agent: &client::Session, base: &str) -> anyhow::Result<()> {
+    for term in data::SEARCH_ZH.iter().chain([&data::SEARCH_EN]) {
+        let path = scenarios::search_path(term);
+        let html = agent.http.get(format!("{base}{path}")).send().await?.text().await?;
+        let found = html.matches("href=\"/tickets/AS").count();
+        anyhow::ensure!(found > 0, "the search for {term} ({path}) finds nothing");
+        println!("search {term}: {found} tickets on the first page");
+    }
+    Ok(())
 }
 
 /// The queue page about 20 "next" links down (fewer if the queue ends sooner).

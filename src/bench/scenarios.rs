@@ -105,8 +105,8 @@ impl Scenario {
                     vec![("body", "已安排师傅上门，请保持电话畅通。".to_owned()), ("csrf_token", session.csrf.clone())];
                 Call::Post(session, format!("/tickets/{number}/comments"), form)
             }
-            Scenario::Search(n) => get(format!("/queue?text={}", encode(SEARCH_ZH[n - 1]))),
-            Scenario::SearchEn => get(format!("/queue?text={SEARCH_EN}")),
+            Scenario::Search(n) => get(search_path(SEARCH_ZH[n - 1])),
+            Scenario::SearchEn => get(search_path(SEARCH_EN)),
             Scenario::Mixed => match rng.random_range(0..100) {
                 0..70 => Scenario::Queue.call(f, worker, rng),
                 70..90 => Scenario::Ticket.call(f, worker, rng),
@@ -115,6 +115,11 @@ impl Scenario {
             },
         }
     }
+}
+
+/// The queue's search box (its field is `q`), as the product uses it.
+pub fn search_path(term: &str) -> String {
+    format!("/queue?q={}", encode(term))
 }
 
 fn encode(text: &str) -> String {
