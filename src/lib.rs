@@ -3,6 +3,8 @@
 //! `domain` holds the rules, `store` the queries, `services` the use cases,
 //! `web` the HTTP side; `db` the database (managed or external); `cli` the commands.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -6,6 +6,8 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod badges;
+#[cfg(feature = "bench")]
+pub mod bench_floor;
 pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
@@ -133,6 +135,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
         .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
         .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day));
+    // The benchmark's floor (issue 7): only in the bench build, never in the product.
+    #[cfg(feature = "bench")]
+    cfg.route("/bench/floor", web::get().to(bench_floor::floor));
 }
 
 /// `/` sends each person to their start page.

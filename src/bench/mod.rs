@@ -1,0 +1,188 @@
+//! The benchmark harness (issue 7), built only with `--features bench`: makes and loads a database, starts the real
+//! server as a child process, drives it over loopback with a bounded load per scenario and reports the figures
+//! (a table, and `target/bench/report.json`).
+
+pub mod client;
+pub mod data;
+pub mod load;
+pub mod report;
+pub mod scenarios;
+pub mod server;
+
+use crate::db::{self, ClusterOptions, ManagedCluster};
+use anyhow::Context;
+use clap::Parser;
+use scenarios::{Fixtures, Scenario};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const DATABASE: &str = "aftersales_bench";
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "Loads N tickets, starts the server and measures it under load")]
+pub struct Options {
+    /// Tickets to load (about 10 events each).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub tickets: u64,
+    /// Seconds of load per scenario.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent request loops.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Keep the loaded database (under the temp dir's `aftersales-bench`) and use it again if it holds as many tickets.
+    #[arg(long)]
+    pub reuse: bool,
+    /// Only these scenarios (comma-separated names); the floor always runs.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// An existing PostgreSQL database to use instead of the managed cluster (it must be empty unless --reuse).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Internal: serve this database (the server process the harness starts).
+    #[arg(long, hide = true)]
+    pub serve_child: Option<String>,
+}
+
+pub fn main(options: Options) -> anyhow::Result<()> {
+    if let Some(url) = &options.serve_child {
+        return server::serve_child(url);
+    }
+    let (url, cluster, data_dir) = open_database(&options)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = runtime.block_on(measure(&options, &url));
+    drop(cluster);
+    if let Some(dir) = data_dir.filter(|_| !options.reuse) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    outcome
+}
+
+/// The database URL; the managed cluster (kept alive by the caller) and its folder when there is one.
+fn open_database(options: &Options) -> anyhow::Result<(String, Option<ManagedCluster>, Option<PathBuf>)> {
+    if let Some(url) = &options.database_url {
+        db::run_migrations(url)?;
+        return Ok((url.clone(), None, None));
+    }
+    let data_dir = if options.reuse {
+        std::env::temp_dir().join("aftersales-bench")
+    } else {
+        db::cluster::temp_data_dir("aftersales-bench")
+    };
+    println!("PostgreSQL under {}", data_dir.display());
+    let settings = vec![("max_connections".into(), "300".into()), ("shared_buffers".into(), "256MB".into())];
+    let cluster = ManagedCluster::start(ClusterOptions {
+        data_dir: data_dir.clone(),
+        bin_dir: None,
+        throwaway: false,
+        settings,
+    })?;
+    let admin = cluster.database_url("postgres");
+    db::create_database(&admin, DATABASE, None)?;
+    let url = cluster.database_url(DATABASE);
+    db::run_migrations(&url)?;
+    Ok((url, Some(cluster), Some(data_dir)))
+}
+
+async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
+    let client = load::connect(url).await?;
+    let loaded = match load::previous(&client).await? {
+        Some(previous) if options.reuse && previous.tickets == options.tickets as i64 => {
+            println!("reusing the loaded database ({} tickets, {} events)", previous.tickets, previous.events);
+            previous
+        }
+        Some(previous) => anyhow::bail!(
+            "the database holds an earlier load of {} tickets: use another one, or --reuse with --tickets {}",
+            previous.tickets,
+            previous.tickets
+        ),
+        None => {
+            let loaded = load::load(url, options.tickets, server::TZ).await?;
+            println!("loaded {} tickets and {} events in {:.1} s", loaded.tickets, loaded.events, loaded.load_seconds);
+            loaded
+        }
+    };
+    let server = server::ServerProcess::start(url)?;
+    let fixtures = Arc::new(fixtures(&client, &server.base).await?);
+    let wanted =
+        |s: &Scenario| *s == Scenario::Floor || options.only.is_empty() || options.only.iter().any(|n| *n == s.name());
+    let mut floor = None;
+    let mut outcomes = Vec::new();
+    for scenario in scenarios::ALL.into_iter().filter(wanted) {
+        let outcome = scenarios::run(fixtures.clone(), scenario, options.seconds, options.concurrency).await;
+        if let Some(e) = &outcome.first_error {
+            eprintln!("{}: {} errors, the first: {e}", outcome.name, outcome.errors);
+        }
+        eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", outcome.name, outcome.rps, outcome.p99_ms);
+        if scenario == Scenario::Floor {
+            floor.get_or_insert(outcome);
+        } else {
+            outcomes.push(outcome);
+        }
+    }
+    let floor = floor.context("the floor did not run")?;
+    let report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
+    drop(server);
+    println!("{}", report.table());
+    let path = report.write()?;
+    println!("report written to {}", path.display());
+    Ok(())
+}
+
+/// Signs in the browsers and picks the tickets the scenarios use.
+async fn fixtures(client: &tokio_postgres::Client, base: &str) -> anyhow::Result<Fixtures> {
+    const SESSIONS: i64 = 16;
+    let mut agents = Vec::new();
+    let mut assigned = Vec::new();
+    for i in 1..=SESSIONS {
+        agents.push(client::sign_in(base, &data::agent_email(i), load::PASSWORD).await?);
+        let rows = client
+            .query(
+                "SELECT number FROM tickets WHERE assignee_id = $1 AND state = 'in_progress' ORDER BY id DESC LIMIT 200",
+                &[&i],
+            )
+            .await?;
+        let mine: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        anyhow::ensure!(!mine.is_empty(), "agent {i} has no ticket in progress: load more tickets");
+        assigned.push(mine);
+    }
+    let mut customers = Vec::new();
+    for i in 0..SESSIONS {
+        customers.push(client::sign_in(base, &data::customer_email(data::FIRST_CUSTOMER + i), load::PASSWORD).await?);
+    }
+    let rows = client
+        .query("SELECT number FROM tickets WHERE id % 97 = 0 ORDER BY id LIMIT 5000", &[])
+        .await
+        .context("picking tickets")?;
+    let tickets: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    anyhow::ensure!(!tickets.is_empty(), "too few tickets loaded");
+    let deep_page = deep_page(&agents[0], base).await?;
+    check_searches(&agents[0], base).await?;
+    Ok(Fixtures { base: base.to_owned(), agents, customers, tickets, assigned, deep_page })
+}
+
+/// Every search term finds tickets, so no search scenario quietly measures an empty (or unfiltered) page.
+async fn check_searches(agent: &client::Session, base: &str) -> anyhow::Result<()> {
+    for term in data::SEARCH_ZH.iter().chain([&data::SEARCH_EN]) {
+        let path = scenarios::search_path(term);
+        let html = agent.http.get(format!("{base}{path}")).send().await?.text().await?;
+        let found = html.matches("href=\"/tickets/AS").count();
+        anyhow::ensure!(found > 0, "the search for {term} ({path}) finds nothing");
+        println!("search {term}: {found} tickets on the first page");
+    }
+    Ok(())
+}
+
+/// The queue page about 20 "next" links down (fewer if the queue ends sooner).
+async fn deep_page(agent: &client::Session, base: &str) -> anyhow::Result<String> {
+    let mut path = "/queue".to_owned();
+    for _ in 0..20 {
+        let html = agent.http.get(format!("{base}{path}")).send().await?.text().await?;
+        match client::next_link(&html) {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    println!("deep queue page: {path}");
+    Ok(path)
+}
