@@ -3,7 +3,7 @@
 //! scenario as a ratio to it.
 
 use super::render;
-use super::session::SignedIn;
+use super::session::Staff;
 use crate::db::schema::tickets;
 use crate::error::AppResult;
 use crate::startup::AppState;
@@ -18,7 +18,8 @@ struct Floor {
     rows: Vec<(String, String)>,
 }
 
-pub async fn floor(SignedIn(_me): SignedIn, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+/// Staff only: it lists every customer's latest tickets, as the queue does.
+pub async fn floor(Staff(_me): Staff, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let rows = tickets::table
         .select((tickets::number, tickets::title))

@@ -6,6 +6,8 @@ mod approvals;
 mod assignment;
 mod attachments;
 mod auth;
+#[cfg(feature = "bench")]
+mod bench_floor;
 mod catalogue;
 mod cli;
 mod compensation;
