@@ -254,8 +254,7 @@ pub async fn step(
         change.data = Some(json!({ "withdrawal": record.id, "status": status.code() }));
         let updated = apply(conn, number, By::Person(who), change, now).await?;
         let note = text.as_deref();
-        let record = if status == WithdrawalStatus::WithSupervisors {
-            let reason = dispute.expect("checked above");
+        let record = if let (WithdrawalStatus::WithSupervisors, Some(reason)) = (status, dispute) {
             withdrawals::record_dispute(conn, record.id, reason, note.unwrap_or_default(), who.id).await?;
             let record = withdrawals::refer(conn, record.id, Referral::Disputed, now, now + answer_within).await?;
             let data = json!({ "referral": "disputed", "dispute_reason": reason.code() });
