@@ -12,6 +12,7 @@ pub mod product;
 pub mod search;
 pub mod sla;
 pub mod sla_settings;
+pub mod table;
 pub mod text_enum;
 pub mod ticket;
 pub mod ticket_form;
