@@ -70,7 +70,7 @@ fn open_database(options: &Options) -> anyhow::Result<(String, Option<ManagedClu
         db::cluster::temp_data_dir("aftersales-bench")
     };
     println!("PostgreSQL under {}", data_dir.display());
-    let settings = vec![("max_connections".into(), "300".into()), ("shared_buffers".into(), "256MB".into())];
+    let settings = vec![("max_connections".into(), "300".into()), ("shared_buffers".into(), "1GB".into())];
     let cluster = ManagedCluster::start(ClusterOptions {
         data_dir: data_dir.clone(),
         bin_dir: None,
@@ -102,6 +102,7 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
             loaded
         }
     };
+    load::warm(&client).await;
     let server = server::ServerProcess::start(url)?;
     let fixtures = Arc::new(fixtures(&client, &server.base).await?);
     let wanted =

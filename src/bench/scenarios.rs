@@ -126,8 +126,12 @@ fn encode(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
+/// A new ticket written like the loaded ones (same products and faults, so filings do not skew what searches find).
 fn ticket_form(rng: &mut StdRng, csrf: &str) -> Vec<(&'static str, String)> {
-    let (product, _) = super::data::PRODUCTS[rng.random_range(0..super::data::PRODUCTS.len())];
+    use super::data::{FAULTS_ZH, PRODUCTS};
+    let (product, _) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+    let short = product.split(' ').nth(1).unwrap_or(product);
+    let fault = FAULTS_ZH[rng.random_range(0..FAULTS_ZH.len())];
     vec![
         ("ticket_type", "fault_repair".into()),
         ("urgency", "normal".into()),
@@ -135,8 +139,8 @@ fn ticket_form(rng: &mut StdRng, csrf: &str) -> Vec<(&'static str, String)> {
         ("serial_number", "SN123".into()),
         ("purchase_date", "2025-06-01".into()),
         ("order_number", String::new()),
-        ("title", format!("{}漏水", product.split(' ').nth(1).unwrap_or(product))),
-        ("description", "开机后不进水，指示灯闪烁。".into()),
+        ("title", format!("{short}{fault}")),
+        ("description", format!("{short}{fault}，请尽快安排检修。")),
         ("desired_outcome", "repair".into()),
         ("contact_name", "王芳".into()),
         ("contact_phone", "13800138000".into()),

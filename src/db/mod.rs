@@ -7,7 +7,7 @@ use anyhow::Context;
 use diesel::prelude::*;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use cluster::{ClusterOptions, ManagedCluster};
@@ -21,8 +21,13 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// It runs its own small runtime, so call it outside async code.
 pub type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
 
+/// The pool hands out a connection without a test query first (`Fast`): a ping per request would be one more round
+/// trip on every page. A connection that broke (the server restarted) fails its next query once and is then
+/// dropped, not returned to the pool.
 pub fn build_pool(url: &str, size: usize) -> anyhow::Result<Pool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Pool::builder(manager).max_size(size).build().context("building the database pool")
 }
 

@@ -66,7 +66,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         search_text -> Text,
-        /// Generated: the grams of `search_text` (see `domain::search`).
+        /// The grams of the searchable fields, written by the store (see `domain::search::document_grams`).
         search_grams -> Array<Text>,
         solution -> Nullable<Text>,
         cause_code -> Nullable<Text>,

@@ -17,14 +17,24 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
+/// Password hashes computed at once, at most. Each takes argon2's 19 MiB and a core for tens of milliseconds: a burst
+/// of sign-ins waits its turn here instead of taking every core and a block of memory per request.
+const HASHING_AT_ONCE: usize = 2;
+
+/// Runs `work` off the async threads, once a hashing turn is free.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+    let _turn = TURNS.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
 /// Hashes off the async threads: argon2 is deliberately slow.
 pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
-    .await
-    .map_err(AppError::internal)?
+    .await?
     .map_err(AppError::internal)
 }
 
@@ -35,7 +45,7 @@ async fn verify_password(password: String, hash: Option<String>) -> AppResult<bo
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
     });
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let (hash, real) = match hash {
             Some(h) => (h, true),
             None => (DUMMY.clone(), false),
@@ -45,7 +55,6 @@ async fn verify_password(password: String, hash: Option<String>) -> AppResult<bo
         ok && real
     })
     .await
-    .map_err(AppError::internal)
 }
 
 /// Creates the account; a taken email or phone comes back as a field error.

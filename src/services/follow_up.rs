@@ -4,7 +4,7 @@
 
 use super::SessionUser;
 use super::notify::{self, To, kind as notice};
-use super::tickets::{By, Change, apply, ensure_visible, file_for, load_visible, lock_for};
+use super::tickets::{By, Change, apply, ensure_visible, file_for, load_visible, lock_for, take_number};
 use crate::db::PooledConn;
 use crate::domain::ticket_form::{TicketDraft, TicketInput};
 use crate::domain::workflow::{self, Action, Refusal};
@@ -75,6 +75,7 @@ pub async fn file(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> AppResult<Ticket> {
+    let number = take_number(conn, now, tz).await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let change = Change::new(Action::FollowUp);
         let (before, _) = lock_for(conn, earlier, By::Person(filer), &change).await.map_err(|e| match e {
@@ -82,7 +83,7 @@ pub async fn file(
             other => other,
         })?;
         let draft = TicketDraft { urgency: at_least(draft.urgency, before.urgency), ..draft.clone() };
-        let filed = file_for(conn, before.customer_id, filer, channel, &draft, now, tz).await?;
+        let filed = file_for(conn, number, before.customer_id, filer, channel, &draft, now).await?;
         let filed = follow_ups::link(conn, filed.id, before.id).await?;
         let data = json!({ "follow_up": filed.number });
         let change = Change { data: Some(data.clone()), ..change };

@@ -143,6 +143,7 @@ pub async fn file(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    let number = ticket_service::take_number(conn, now, tz).await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let customer = match choice {
             CustomerChoice::Existing(id) => id,
@@ -161,7 +162,7 @@ pub async fn file(
                 users::insert(conn, &new).await.map_err(already_exists)?.id
             }
         };
-        ticket_service::file_for(conn, customer, agent, channel, &draft, now, tz).await
+        ticket_service::file_for(conn, number, customer, agent, channel, &draft, now).await
     })
     .await
 }

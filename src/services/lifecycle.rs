@@ -154,7 +154,7 @@ pub async fn edit_details(
         if changes.is_empty() {
             return Ok(ticket);
         }
-        let updated = tickets::update_details(conn, ticket.id, &after, now).await?;
+        let updated = tickets::update_details(conn, ticket.id, &ticket.number, &after, now).await?;
         if (before.ticket_type, before.urgency) != (after.ticket_type, after.urgency) {
             // New targets: the due times are computed again from filing.
             super::sla::schedule(conn, &updated, now).await?;

@@ -4,9 +4,9 @@
 //! something it depends on changes (filing, a state change, the first
 //! response, a new type or urgency); it is idempotent.
 
-use crate::domain::TicketState;
 use crate::domain::calendar::Clock;
 use crate::domain::sla::{self, DueTimes, SlaLevel, SlaTarget};
+use crate::domain::{TicketState, TicketType, Urgency};
 use crate::error::AppResult;
 use crate::store::Conn;
 use crate::store::sla::{self as store, TicketSla};
@@ -25,9 +25,16 @@ pub fn running(state: TicketState, responded: bool) -> Option<SlaTarget> {
     }
 }
 
-/// The due times for `ticket` as it is now (policy, calendar, pauses so far).
-pub async fn due_times(conn: &mut Conn, ticket: &Ticket, paused_seconds: i64) -> AppResult<Option<DueTimes>> {
-    let targets = store::targets(conn, ticket.ticket_type, ticket.urgency).await?;
+/// The due times of a ticket of this type and urgency filed at `created_at`
+/// (policy, calendar, pauses so far).
+pub async fn due_times(
+    conn: &mut Conn,
+    ticket_type: TicketType,
+    urgency: Urgency,
+    created_at: DateTime<Utc>,
+    paused_seconds: i64,
+) -> AppResult<Option<DueTimes>> {
+    let targets = store::targets(conn, ticket_type, urgency).await?;
     let calendar;
     let clock = if targets.business_hours {
         calendar = store::calendar(conn).await?;
@@ -35,7 +42,7 @@ pub async fn due_times(conn: &mut Conn, ticket: &Ticket, paused_seconds: i64) ->
     } else {
         Clock::Always
     };
-    Ok(sla::due_times(clock, ticket.created_at, targets, Duration::seconds(paused_seconds)))
+    Ok(sla::due_times(clock, created_at, targets, Duration::seconds(paused_seconds)))
 }
 
 /// Paused time given back so far: what was stored, plus the pause that ends now.
@@ -64,8 +71,34 @@ async fn paused_seconds(
 /// Sets the ticket's SLA columns from its state at `now`; returns what was set.
 pub async fn schedule(conn: &mut Conn, ticket: &Ticket, now: DateTime<Utc>) -> AppResult<TicketSla> {
     let (paused, paused_at) = paused_seconds(conn, ticket, now).await?;
-    let due = due_times(conn, ticket, paused).await?;
+    let due = due_times(conn, ticket.ticket_type, ticket.urgency, ticket.created_at, paused).await?;
     let target = running(ticket.state, ticket.first_response_at.is_some());
+    let marks = if target.is_some() { store::marks(conn, ticket.id).await? } else { Vec::new() };
+    let columns = columns(target, due, &marks, paused, paused_at);
+    store::set_ticket(conn, ticket.id, &columns).await?;
+    Ok(columns)
+}
+
+/// The SLA columns of a ticket about to be filed now, so the row is written
+/// once with them (a new ticket runs its first-response target, unmarked).
+pub async fn at_filing(
+    conn: &mut Conn,
+    ticket_type: TicketType,
+    urgency: Urgency,
+    now: DateTime<Utc>,
+) -> AppResult<TicketSla> {
+    let due = due_times(conn, ticket_type, urgency, now, 0).await?;
+    Ok(columns(running(TicketState::Submitted, false), due, &[], 0, None))
+}
+
+/// The columns for the running `target` given the due times and the marks recorded so far.
+fn columns(
+    target: Option<SlaTarget>,
+    due: Option<DueTimes>,
+    marks: &[(SlaTarget, SlaLevel)],
+    paused: i64,
+    paused_at: Option<DateTime<Utc>>,
+) -> TicketSla {
     let (warn, due_at) = match (target, due) {
         (Some(SlaTarget::FirstResponse), Some(d)) => (Some(d.first_response_warn), Some(d.first_response_due)),
         (Some(SlaTarget::Resolution), Some(d)) => (Some(d.resolution_warn), Some(d.resolution_due)),
@@ -73,13 +106,12 @@ pub async fn schedule(conn: &mut Conn, ticket: &Ticket, now: DateTime<Utc>) -> A
     };
     let check = match (target, warn, due_at) {
         (Some(target), Some(warn), Some(due_at)) => {
-            let marks = store::marks(conn, ticket.id).await?;
             let has = |level| marks.contains(&(target, level));
             sla::next_check(warn, due_at, has(SlaLevel::Warning), has(SlaLevel::Breach)).map(|(_, at)| at)
         }
         _ => None,
     };
-    let columns = TicketSla {
+    TicketSla {
         first_response_due_at: due.map(|d| d.first_response_due),
         resolution_due_at: due.map(|d| d.resolution_due),
         sla_paused_seconds: paused,
@@ -87,9 +119,7 @@ pub async fn schedule(conn: &mut Conn, ticket: &Ticket, now: DateTime<Utc>) -> A
         sla_warn_at: warn,
         sla_due_at: due_at,
         sla_check_at: check,
-    };
-    store::set_ticket(conn, ticket.id, &columns).await?;
-    Ok(columns)
+    }
 }
 
 #[cfg(test)]

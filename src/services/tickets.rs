@@ -24,27 +24,41 @@ pub async fn file(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> AppResult<Ticket> {
-    file_for(conn, customer.id, customer, channel, draft, now, tz).await
+    let number = take_number(conn, now, tz).await?;
+    file_for(conn, number, customer.id, customer, channel, draft, now).await
 }
 
-/// Files a ticket of `customer_id`, taken in by `filer`: the customer themself,
+/// The next ticket number of the day, taken in its own short transaction before the filing's: concurrent filings
+/// then wait on the day's counter for one statement, not for each other's whole filing. A filing that fails
+/// afterwards leaves a gap; a number is never given twice.
+///
+/// The counter's commit does not wait for the disk (else every filing would queue behind one flush per number):
+/// the filing that uses the number commits later and synchronously, and flushing its commit flushes the earlier
+/// counter update with it. So a crash can only lose a counter step whose ticket was lost too.
+pub async fn take_number(conn: &mut Conn, now: DateTime<Utc>, tz: Tz) -> AppResult<String> {
+    let day = now.with_timezone(&tz).date_naive();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        tickets::commit_without_waiting_for_disk(conn).await?;
+        Ok(tickets::next_number(conn, day).await?)
+    })
+    .await
+}
+
+/// Files a ticket of `customer_id` under `number` (from `take_number`), taken in by `filer`: the customer themself,
 /// or an agent at intake (then the event names the agent and whom it was for).
 /// Inside the caller's transaction if there is one (a savepoint then).
 pub async fn file_for(
     conn: &mut Conn,
+    number: String,
     customer_id: UserId,
     filer: &SessionUser,
     channel: Channel,
     draft: &TicketDraft,
     now: DateTime<Utc>,
-    tz: Tz,
 ) -> AppResult<Ticket> {
-    let day = now.with_timezone(&tz).date_naive();
     conn.transaction::<_, AppError, _>(async |conn| {
-        let number = tickets::next_number(conn, day).await?;
-        let mut ticket = tickets::insert(conn, &number, customer_id, channel, draft, now).await?;
-        let sla = super::sla::schedule(conn, &ticket, now).await?;
-        ticket.first_response_due_at = sla.first_response_due_at;
+        let sla = super::sla::at_filing(conn, draft.ticket_type, draft.urgency, now).await?;
+        let ticket = tickets::insert(conn, &number, customer_id, channel, draft, sla, now).await?;
         let mut event = NewEvent::new(ticket.id, Some(filer.id), kind::FILED, now);
         event.to_state = Some(TicketState::Submitted);
         if filer.id != customer_id {

@@ -83,7 +83,7 @@ pub async fn calendar(conn: &mut Conn) -> QueryResult<BusinessCalendar> {
 }
 
 /// The SLA columns of a ticket, as the service sets them.
-#[derive(Debug, Clone, Copy, Default, AsChangeset)]
+#[derive(Debug, Clone, Copy, Default, AsChangeset, Insertable)]
 #[diesel(table_name = tickets, treat_none_as_null = true)]
 pub struct TicketSla {
     pub first_response_due_at: Option<DateTime<Utc>>,

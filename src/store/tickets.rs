@@ -1,9 +1,10 @@
 //! Tickets: numbering, filing, loading, state changes and the two lists
 //! (the agent queue and the customer's own tickets), both keyset-paginated.
 
+use super::sla::TicketSla;
 use super::{Conn, contains_pattern};
 use crate::db::schema::{ticket_number_days, tickets, users};
-use crate::domain::search;
+use crate::domain::search::{self, Recheck};
 use crate::domain::ticket_form::TicketDraft;
 use crate::domain::{Channel, DesiredOutcome, TicketId, TicketState, TicketType, Urgency, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -105,6 +106,16 @@ struct NewTicket<'a> {
     region: Option<&'a str>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    search_grams: Vec<String>,
+    #[diesel(embed)]
+    sla: TicketSla,
+}
+
+/// What the search index keeps of a ticket: the grams of the fields the search
+/// box looks in (those of `ticket_search_text` in the `search` migration).
+fn search_grams(number: &str, d: &TicketDraft) -> Vec<String> {
+    let phone = d.contact_phone.as_deref().unwrap_or_default();
+    search::document_grams(&[number, &d.title, &d.product_model, &d.contact_name, phone, &d.description])
 }
 
 /// The next number for `day`, e.g. `AS20261123-000042`. The upsert's row lock
@@ -122,12 +133,18 @@ pub async fn next_number(conn: &mut Conn, day: NaiveDate) -> QueryResult<String>
     Ok(format!("AS{}-{seq:06}", day.format("%Y%m%d")))
 }
 
+/// The current transaction's commit will not wait for its WAL to reach the disk.
+pub async fn commit_without_waiting_for_disk(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn).await.map(drop)
+}
+
 pub async fn insert(
     conn: &mut Conn,
     number: &str,
     customer: UserId,
     channel: Channel,
     draft: &TicketDraft,
+    sla: TicketSla,
     now: DateTime<Utc>,
 ) -> QueryResult<Ticket> {
     let new = NewTicket {
@@ -151,6 +168,8 @@ pub async fn insert(
         region: draft.region.as_deref(),
         created_at: now,
         updated_at: now,
+        search_grams: search_grams(number, draft),
+        sla,
     };
     diesel::insert_into(tickets::table).values(&new).returning(Ticket::as_returning()).get_result(conn).await
 }
@@ -221,10 +240,18 @@ pub async fn set_resolution(conn: &mut Conn, id: TicketId, solution: &str, cause
         .map(drop)
 }
 
-/// Replaces the ticket's details (the parts people type), bumping its version.
-pub async fn update_details(conn: &mut Conn, id: TicketId, d: &TicketDraft, now: DateTime<Utc>) -> QueryResult<Ticket> {
+/// Replaces the ticket's details (the parts people type) and their search
+/// grams, bumping its version.
+pub async fn update_details(
+    conn: &mut Conn,
+    id: TicketId,
+    number: &str,
+    d: &TicketDraft,
+    now: DateTime<Utc>,
+) -> QueryResult<Ticket> {
     diesel::update(tickets::table.find(id))
         .set((
+            tickets::search_grams.eq(search_grams(number, d)),
             tickets::ticket_type.eq(d.ticket_type),
             tickets::urgency.eq(d.urgency),
             tickets::product_model.eq(&d.product_model),
@@ -387,6 +414,11 @@ impl QueueRow {
 /// never have a due time anyway).
 const RUNNING_CLOCK: &str = "tickets.state NOT IN ('closed', 'withdrawn') AND tickets.sla_due_at IS NOT NULL";
 
+/// Open tickets, written as the predicate of the open-ticket indexes
+/// (`tickets_open_queue_idx`, `tickets_open_search_idx`): literal SQL, so the
+/// planner can prove the match in a prepared statement too (a bound array would hide it).
+const OPEN: &str = "tickets.state NOT IN ('closed', 'withdrawn')";
+
 /// One page of the queue after `after`, at most `limit` rows.
 pub async fn queue_page(
     conn: &mut Conn,
@@ -402,7 +434,7 @@ pub async fn queue_page(
     query = match filter.state {
         // Said once, as the SLA index's predicate: twice would make the planner expect fewer rows.
         StateFilter::Open if running_clock => query,
-        StateFilter::Open => query.filter(tickets::state.ne_all([TicketState::Closed, TicketState::Withdrawn])),
+        StateFilter::Open => query.filter(sql::<Bool>(OPEN)),
         StateFilter::All => query,
         StateFilter::Only(state) => query.filter(tickets::state.eq(state)),
     };
@@ -471,6 +503,7 @@ where
     tickets::search_grams: SelectableExpression<QS>,
     tickets::search_text: SelectableExpression<QS>,
 {
+    type Condition<'a, QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool> + 'a>;
     let terms = search::terms(text);
     let mut grams: Vec<String> = Vec::new();
     for gram in terms.iter().flat_map(|t| &t.grams) {
@@ -478,15 +511,19 @@ where
             grams.push(gram.clone());
         }
     }
-    let mut words = terms.iter().map(|t| tickets::search_text.ilike(contains_pattern(&t.text)));
-    let mut condition: Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> = Box::new(words.next()?);
-    for word in words {
-        condition = Box::new(condition.and(word));
-    }
+    let mut conditions: Vec<Condition<'a, QS>> = Vec::new();
     if !grams.is_empty() {
-        condition = Box::new(tickets::search_grams.contains(grams).and(condition));
+        conditions.push(Box::new(tickets::search_grams.contains(grams)));
     }
-    Some(condition)
+    for term in &terms {
+        let pattern = contains_pattern(&term.text);
+        match term.recheck() {
+            Recheck::None => {}
+            Recheck::Exact => conditions.push(Box::new(tickets::search_text.like(pattern))),
+            Recheck::IgnoringCase => conditions.push(Box::new(tickets::search_text.ilike(pattern))),
+        }
+    }
+    conditions.into_iter().reduce(|all, next| Box::new(all.and(next)))
 }
 
 /// One page of a customer's own tickets, newest first, optionally only those

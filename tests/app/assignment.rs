@@ -477,9 +477,9 @@ async fn the_open_ticket_count_uses_the_partial_index() {
     // Many finished tickets and a few open ones, as after years of work.
     diesel::sql_query(format!(
         "INSERT INTO tickets (number, customer_id, ticket_type, urgency, channel, state, title, description, \
-         desired_outcome, product_model, contact_name, assignee_id) \
+         desired_outcome, product_model, contact_name, assignee_id, search_grams) \
          SELECT 'AS20200101-' || lpad(g::text, 6, '0'), {c}, 'fault_repair', 'normal', 'web', \
-         CASE WHEN g % 1000 = 0 THEN 'in_progress' ELSE 'closed' END, 't', 'd', 'repair', 'm', 'n', {a} \
+         CASE WHEN g % 1000 = 0 THEN 'in_progress' ELSE 'closed' END, 't', 'd', 'repair', 'm', 'n', {a}, '{{}}' \
          FROM generate_series(1, 60000) g"
     ))
     .execute(&mut conn)

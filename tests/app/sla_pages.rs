@@ -459,12 +459,13 @@ async fn the_sla_order_reads_its_partial_index() {
     // shrinks while their number (and the estimate) grows.
     diesel::sql_query(
         "INSERT INTO tickets (number, customer_id, ticket_type, urgency, channel, state, title, description, \
-           desired_outcome, product_model, contact_name, created_at, updated_at, sla_warn_at, sla_due_at) \
+           desired_outcome, product_model, contact_name, created_at, updated_at, sla_warn_at, sla_due_at, \
+           search_grams) \
          SELECT 'T' || g, customer_id, ticket_type, urgency, channel, \
            CASE WHEN g % 3 = 0 THEN 'in_progress' ELSE 'closed' END, title, description, desired_outcome, \
            product_model, contact_name, created_at, updated_at, \
            CASE WHEN g % 3 = 0 THEN now() + g * interval '1 minute' END, \
-           CASE WHEN g % 3 = 0 THEN now() + g * interval '2 minutes' END \
+           CASE WHEN g % 3 = 0 THEN now() + g * interval '2 minutes' END, search_grams \
          FROM tickets, generate_series(1, 5000) g",
     )
     .execute(&mut conn)
