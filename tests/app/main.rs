@@ -1,5 +1,6 @@
 //! Integration tests: the real app over HTTP on a real PostgreSQL.
 
+mod browser;
 mod helpers;
 
 mod approvals;
@@ -14,6 +15,7 @@ mod compensation;
 mod duplicates;
 mod follow_up;
 mod jobs;
+mod journeys_harness;
 mod lifecycle;
 mod migrations;
 mod notifications;
