@@ -141,7 +141,12 @@ impl Chrome {
         args.push(format!("--user-data-dir={}", profile.display()));
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": driver.chromium, "args": args },
+            // Our readers are Chinese: the browser asks for zh-CN first, as theirs do.
+            "goog:chromeOptions": {
+                "binary": driver.chromium,
+                "args": args,
+                "prefs": { "intl": { "accept_languages": "zh-CN,zh,en" } },
+            },
             "goog:loggingPrefs": { "browser": "ALL" },
             // A confirm() left open must fail the step that caused it, not be dismissed silently.
             "unhandledPromptBehavior": "ignore",
@@ -364,10 +369,15 @@ impl Chrome {
         self.assert_clean(page).await;
     }
 
+    /// The viewport as PNG bytes.
+    pub async fn png(&self) -> Vec<u8> {
+        self.settle().await;
+        self.client.screenshot().await.expect("screenshot")
+    }
+
     /// Saves a PNG of the viewport under target/screenshots/ (the README shows copies from docs/screenshots/).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        self.settle().await;
-        let png = self.client.screenshot().await.expect("screenshot");
+        let png = self.png().await;
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         let path = dir.join(format!("{name}.png"));

@@ -15,6 +15,7 @@ mod compensation;
 mod duplicates;
 mod follow_up;
 mod jobs;
+mod journeys;
 mod journeys_harness;
 mod lifecycle;
 mod migrations;
