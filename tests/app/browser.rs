@@ -6,7 +6,8 @@
 //! Where chromium or chromedriver is missing the browser tests say so in one line and pass: CI installs
 //! both (`.ci/run`), so there they always run.
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{Browser, PASSWORD, TestApp};
+use aftersales::domain::Role;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use nix::sys::signal::Signal;
@@ -117,6 +118,14 @@ fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).ok()?;
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// A person with a real name (as the screenshots show them), signed in over plain HTTP to set a journey up.
+pub async fn person(app: &TestApp, role: Role, email: &str, name: &str) -> Browser {
+    app.create_user(role, email, name).await;
+    let browser = app.browser();
+    assert_eq!(browser.login(email, PASSWORD).await.status(), 303, "login of {email}");
+    browser
 }
 
 /// One person's browser on the app under test.

@@ -1,7 +1,7 @@
 //! Journeys in a real browser: a customer files and follows a ticket; an agent and the customer take one
 //! from filed to closed and rated. Each step checks what the person sees, and the browser's log stays clean.
 
-use crate::browser::Chrome;
+use crate::browser::{Chrome, person};
 use crate::helpers::{TestApp, ticket_form};
 use aftersales::domain::Role;
 
@@ -70,7 +70,7 @@ async fn a_customer_registers_files_a_ticket_with_a_photo_and_follows_it() {
 #[actix_web::test]
 async fn an_agent_and_the_customer_take_a_ticket_from_filed_to_rated() {
     let app = TestApp::spawn().await;
-    let customer = app.signed_in(Role::Customer, "wang@example.com").await;
+    let customer = person(&app, Role::Customer, "wang@example.com", "王芳").await;
     let number = customer.file_ticket(&ticket_form("洗碗机不进水", &[])).await;
     app.create_user(Role::Agent, "zhang@example.com", "张工").await;
     let Some(chrome) = Chrome::open(&app).await else { return };
