@@ -330,9 +330,14 @@ impl Chrome {
         text
     }
 
+    /// Forgets who was signed in (and the language switch).
+    pub async fn sign_out(&self) {
+        self.client.delete_all_cookies().await.expect("sign the last person out");
+    }
+
     /// Signs in through the login form.
     pub async fn login(&self, login: &str) {
-        self.client.delete_all_cookies().await.expect("sign the last person out");
+        self.sign_out().await;
         self.goto("/login").await;
         self.fill("#f-login", login).await;
         self.fill("#f-password", PASSWORD).await;
@@ -362,6 +367,13 @@ impl Chrome {
 
     /// Runs axe-core on the page; fails on serious or critical violations.
     pub async fn assert_accessible(&self, page: &str) {
+        let violations = self.accessibility_violations().await;
+        assert!(violations.is_empty(), "accessibility of {page}:\n{}", violations.join("\n"));
+        self.assert_clean(page).await;
+    }
+
+    /// axe-core's serious and critical findings on the page, one line each.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
         self.settle().await;
         if !self.js("return typeof window.axe === 'object'", vec![]).await.as_bool().unwrap_or(false) {
             self.js(&format!("{AXE}\nreturn true;"), vec![]).await;
@@ -373,9 +385,7 @@ impl Chrome {
                    v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + n.failureSummary.replace(/\\n/g, ' ')).join('\\n    '))),
               e => done(['axe failed: ' + e]))";
         let found = self.client.execute_async(script, vec![]).await.expect("axe run");
-        let violations: Vec<&str> = found.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        assert!(violations.is_empty(), "accessibility of {page}:\n{}", violations.join("\n"));
-        self.assert_clean(page).await;
+        found.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
     }
 
     /// The viewport as PNG bytes.
@@ -423,16 +433,34 @@ impl Chrome {
     /// The element is there for a person: displayed, inside the window's width, and the topmost thing at its
     /// centre once scrolled to (so a click lands on it).
     pub async fn assert_reachable(&self, css: &str) {
-        let script = "const e = document.querySelector(arguments[0]);
+        self.assert_nth_reachable(css, 0).await;
+    }
+
+    /// Every element matching `css` is reachable (there must be at least one).
+    pub async fn assert_each_reachable(&self, css: &str) {
+        let count = self.js("return document.querySelectorAll(arguments[0]).length", vec![json!(css)]).await;
+        let count = count.as_u64().unwrap_or(0);
+        assert!(count > 0, "nothing matches {css} on {}", self.path().await);
+        for index in 0..count {
+            self.assert_nth_reachable(css, index).await;
+        }
+    }
+
+    async fn assert_nth_reachable(&self, css: &str, index: u64) {
+        let script = "const e = document.querySelectorAll(arguments[0])[arguments[1]];
             if (!e) return 'missing';
             e.scrollIntoView({block: 'center', inline: 'nearest'});
             const r = e.getBoundingClientRect();
             if (r.width === 0 || r.height === 0) return 'not displayed';
             if (r.left < 0 || r.right > window.innerWidth + 0.5) return 'outside the window: ' + r.left + '..' + r.right;
             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-            return (top && (top === e || e.contains(top) || top.contains(e))) ? 'ok' : 'covered by ' + (top ? top.outerHTML.slice(0, 80) : 'nothing')";
-        let verdict = self.js(script, vec![json!(css)]).await;
-        assert_eq!(verdict.as_str(), Some("ok"), "{css} is not reachable on {}", self.path().await);
+            const ok = top && (top === e || e.contains(top) || top.contains(e) || (top.control === e) || (e.labels && Array.from(e.labels).includes(top)));
+            return ok ? 'ok' : 'covered by ' + (top ? top.outerHTML.slice(0, 80) : 'nothing')";
+        let verdict = self.js(script, vec![json!(css), json!(index)]).await;
+        let what = self
+            .js("const e = document.querySelectorAll(arguments[0])[arguments[1]]; return e ? e.outerHTML.slice(0, 120) : ''", vec![json!(css), json!(index)])
+            .await;
+        assert_eq!(verdict.as_str(), Some("ok"), "{css} #{index} is not reachable on {}: {what}", self.path().await);
     }
 
     /// Ends the browser, after a last look at its log.

@@ -17,6 +17,7 @@ mod follow_up;
 mod jobs;
 mod journeys;
 mod journeys_harness;
+mod journeys_pages;
 mod journeys_withdrawal;
 mod lifecycle;
 mod migrations;
