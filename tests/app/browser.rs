@@ -463,6 +463,71 @@ impl Chrome {
         assert_eq!(verdict.as_str(), Some("ok"), "{css} #{index} is not reachable on {}: {what}", self.path().await);
     }
 
+    /// Presses Tab as a person does.
+    pub async fn press_tab(&self) {
+        self.press_key(&char::from(fantoccini::key::Key::Tab).to_string()).await;
+    }
+
+    /// Presses keys on the keyboard, whatever has the focus (real key events: typing into an element would
+    /// fill a date field instead of leaving it).
+    pub async fn press_key(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await.unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+    }
+
+    /// Tabbing from the top of the page reaches every visible control (links, buttons, fields, summaries): what
+    /// a mouse can use, the keyboard can. Of a group of radio buttons one stop is enough (arrows move inside).
+    pub async fn assert_keyboard_reaches_everything(&self, page: &str) {
+        let marked = self
+            .js(
+                "let n = 0; const groups = new Set();
+                 document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary').forEach(e => {
+                   const r = e.getBoundingClientRect();
+                   // checkVisibility: a closed <details> hides its content by content-visibility, which keeps boxes.
+                   const shown = r.width > 0 && r.height > 0 && e.checkVisibility({visibilityProperty: true});
+                   if (!shown || e.disabled || e.closest('[inert], [aria-hidden=true]')) return;
+                   if (e.type === 'radio') { if (groups.has(e.name)) return; groups.add(e.name); }
+                   e.setAttribute('data-kb', e.type === 'radio' ? 'radio:' + e.name : String(n++));
+                 });
+                 document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
+                 return document.querySelectorAll('[data-kb]').length",
+                vec![],
+            )
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        let mut reached = std::collections::HashSet::new();
+        // Some controls take several stops (a date field: day, month, year).
+        for _ in 0..marked * 3 + 10 {
+            self.press_tab().await;
+            let key = self
+                .js(
+                    "const e = document.activeElement; if (!e) return null;
+                     return e.type === 'radio' ? 'radio:' + e.name : e.getAttribute('data-kb')",
+                    vec![],
+                )
+                .await;
+            if let Some(key) = key.as_str() {
+                reached.insert(key.to_owned());
+            }
+            if reached.len() as u64 == marked {
+                break;
+            }
+        }
+        let missed = self
+            .js(
+                "return Array.from(document.querySelectorAll('[data-kb]')).filter(e => !arguments[0].includes(e.getAttribute('data-kb')))
+                   .slice(0, 5).map(e => e.outerHTML.slice(0, 100))",
+                vec![json!(reached.iter().collect::<Vec<_>>())],
+            )
+            .await;
+        assert_eq!(reached.len() as u64, marked, "the keyboard does not reach everything on {page}: {missed}");
+    }
+
     /// Ends the browser, after a last look at its log.
     pub async fn close(mut self) {
         self.assert_clean("the end").await;

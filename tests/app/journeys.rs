@@ -116,6 +116,8 @@ async fn an_agent_and_the_customer_take_a_ticket_from_filed_to_rated() {
     chrome.click("details.action-panel:has(#f-reject-text) > summary").await;
     chrome.fill("#f-reject-text", "换了以后还是漏水").await;
     chrome.click("form[action$='/act/reject'] button[type=submit]").await;
+    let question = chrome.confirm().await;
+    assert!(question.contains("重新打开"), "the confirmation says the ticket reopens: {question}");
     chrome.see(".badges", "处理中").await;
     chrome.see(".ticket-log", "换了以后还是漏水").await;
 

@@ -127,6 +127,7 @@ async fn every_main_page_passes_axe_core_and_is_photographed() {
         if let Some(name) = page.screenshot {
             chrome.full_screenshot(name).await;
         }
+        chrome.assert_keyboard_reaches_everything(&path).await;
         // Closed panels hide their forms from axe: open them all so every form is checked.
         chrome.js("document.querySelectorAll('details').forEach(d => d.open = true)", vec![]).await;
         // All pages' findings at once: fixing one page at a time would hide the others.
@@ -199,7 +200,8 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_action_is_in_reach() {
     chrome.close().await;
 }
 
-/// The folded menu opens from its button and shows these links within the window.
+/// The folded menu opens from its button (by mouse, and by keyboard: Tab to it, Space) and shows these links
+/// within the window.
 async fn menu_opens(chrome: &Chrome, links: &[&str]) {
     chrome.assert_reachable(".nav-toggle-label").await;
     chrome.click(".nav-toggle-label").await;
@@ -208,4 +210,18 @@ async fn menu_opens(chrome: &Chrome, links: &[&str]) {
     }
     chrome.assert_no_sideways_scroll("the open menu").await;
     chrome.click(".nav-toggle-label").await;
+    assert!(!chrome.js("return document.querySelector('nav.nav').offsetHeight > 0", vec![]).await.as_bool().unwrap_or(true), "the menu folds again");
+
+    // From the top of the page, as after loading it: the skip link is the first stop.
+    chrome.js("document.querySelector('.skip-link').focus()", vec![]).await;
+    for _ in 0..3 {
+        chrome.press_tab().await;
+        if chrome.js("return document.activeElement.id", vec![]).await == "nav-toggle" {
+            break;
+        }
+    }
+    assert_eq!(chrome.js("return document.activeElement.id", vec![]).await, "nav-toggle", "Tab reaches the menu button");
+    chrome.press_key(" ").await;
+    chrome.assert_reachable(&format!("nav.nav a[href='{}']", links[0])).await;
+    chrome.press_key(" ").await;
 }
