@@ -113,8 +113,11 @@ fn spawn_kept(mut cmd: Command) {
 fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(PATIENCE)).ok()?;
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).ok()?;
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
@@ -362,7 +365,12 @@ impl Chrome {
 
     pub async fn assert_clean(&self, step: &str) {
         let errors = self.console_errors().await;
-        assert!(errors.is_empty(), "the browser reported errors at {step} ({}):\n{}", self.path().await, errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "the browser reported errors at {step} ({}):\n{}",
+            self.path().await,
+            errors.join("\n")
+        );
     }
 
     /// Runs axe-core on the page; fails on serious or critical violations.

@@ -192,7 +192,9 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_action_is_in_reach() {
     menu_opens(&chrome, &["/queue", "/intake", "/notifications", "/account"]).await;
     chrome.goto(&ticket).await;
     chrome.assert_no_sideways_scroll(&ticket).await;
-    chrome.assert_each_reachable(".action-bar button, details.action-panel > summary, .withdrawal-step > summary").await;
+    chrome
+        .assert_each_reachable(".action-bar button, details.action-panel > summary, .withdrawal-step > summary")
+        .await;
     // A panel opens and its form fits the width.
     chrome.click("details.action-panel:has(#f-resolve-text) > summary").await;
     chrome.assert_each_reachable("#f-resolve-text, #f-resolve-cause, form[action$='/act/resolve'] button").await;
@@ -210,7 +212,10 @@ async fn menu_opens(chrome: &Chrome, links: &[&str]) {
     }
     chrome.assert_no_sideways_scroll("the open menu").await;
     chrome.click(".nav-toggle-label").await;
-    assert!(!chrome.js("return document.querySelector('nav.nav').offsetHeight > 0", vec![]).await.as_bool().unwrap_or(true), "the menu folds again");
+    assert!(
+        !chrome.js("return document.querySelector('nav.nav').offsetHeight > 0", vec![]).await.as_bool().unwrap_or(true),
+        "the menu folds again"
+    );
 
     // From the top of the page, as after loading it: the skip link is the first stop.
     chrome.js("document.querySelector('.skip-link').focus()", vec![]).await;
@@ -220,7 +225,11 @@ async fn menu_opens(chrome: &Chrome, links: &[&str]) {
             break;
         }
     }
-    assert_eq!(chrome.js("return document.activeElement.id", vec![]).await, "nav-toggle", "Tab reaches the menu button");
+    assert_eq!(
+        chrome.js("return document.activeElement.id", vec![]).await,
+        "nav-toggle",
+        "Tab reaches the menu button"
+    );
     chrome.press_key(" ").await;
     chrome.assert_reachable(&format!("nav.nav a[href='{}']", links[0])).await;
     chrome.press_key(" ").await;
