@@ -240,13 +240,6 @@ impl Chrome {
         self.js(script, vec![json!(css)]).await.as_str().unwrap_or_default().to_owned()
     }
 
-    /// The visible texts of every element matching `css`.
-    pub async fn texts(&self, css: &str) -> Vec<String> {
-        let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim())";
-        let value = self.js(script, vec![json!(css)]).await;
-        value.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
-    }
-
     pub async fn exists(&self, css: &str) -> bool {
         self.js("return !!document.querySelector(arguments[0])", vec![json!(css)]).await.as_bool() == Some(true)
     }

@@ -55,6 +55,7 @@ async fn a_customer_registers_files_a_ticket_with_a_photo_and_follows_it() {
     fill_ticket_form(&chrome, "洗碗机还是不进水").await;
     chrome.see("#similar-tickets", &number).await;
     chrome.see("#similar-tickets", "您可能已经提交过相同的问题").await;
+    chrome.assert_accessible("the new-ticket form with the hint").await;
     chrome.full_screenshot("new-ticket").await;
 
     // The customer files nothing more and follows the first one from the portal.

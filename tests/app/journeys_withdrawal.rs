@@ -25,6 +25,7 @@ async fn a_disputed_withdrawal_is_approved_by_a_supervisor_and_the_customer_sees
     chrome.click(".withdraw-open a.button").await;
     chrome.see("#withdraw-dialog", "撤单对此工单意味着什么").await;
     chrome.see("#withdraw-dialog", "等待").await;
+    chrome.assert_accessible("the ticket page with the withdrawal dialog open").await;
     chrome.choose("#f-withdraw-reason", "other").await;
     chrome.fill("#f-withdraw-text", "已找别家修好").await;
     chrome.click("#withdraw-dialog button[type=submit].primary").await;
