@@ -213,6 +213,7 @@ impl Chrome {
     /// Waits until the page is loaded and no htmx request, swap or settle is under way.
     pub async fn settle(&self) {
         let busy = "return document.readyState !== 'complete' \
+                    || document.documentElement.classList.contains('is-busy') \
                     || !!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')";
         self.wait_until("the page to settle", || async { !self.js(busy, vec![]).await.as_bool().unwrap_or(true) })
             .await;

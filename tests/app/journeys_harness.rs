@@ -15,7 +15,9 @@ async fn a_broken_page_fails_the_console_check() {
     // that answers 404.
     chrome
         .js(
-            "setTimeout(() => { null.boom(); }, 0);
+            "document.addEventListener('htmx:beforeSend', () => {
+               window.busyWhileSending = document.documentElement.classList.contains('is-busy'); });
+             setTimeout(() => { null.boom(); }, 0);
              const s = document.createElement('script'); s.src = '/static/no-such-file.js'; document.head.appendChild(s);
              htmx.ajax('GET', '/no-such-page', {target: '#flash', swap: 'innerHTML'});",
             vec![],
@@ -26,5 +28,8 @@ async fn a_broken_page_fails_the_console_check() {
     assert!(errors.contains("boom"), "the JavaScript error is caught: {errors}");
     assert!(errors.contains("no-such-file.js"), "the missing file is caught: {errors}");
     assert!(errors.contains("no-such-page"), "the failed htmx request is caught: {errors}");
+    // The busy bar was on while the request was under way, and is off again after its failure.
+    assert_eq!(chrome.js("return window.busyWhileSending", vec![]).await, true, "busy while sending");
+    chrome.settle().await;
     chrome.close().await;
 }

@@ -192,6 +192,7 @@ async fn on_a_phone_nothing_scrolls_sideways_and_every_action_is_in_reach() {
     menu_opens(&chrome, &["/queue", "/intake", "/notifications", "/account"]).await;
     chrome.goto(&ticket).await;
     chrome.assert_no_sideways_scroll(&ticket).await;
+    chrome.screenshot("ticket-phone").await;
     chrome
         .assert_each_reachable(".action-bar button, details.action-panel > summary, .withdrawal-step > summary")
         .await;
