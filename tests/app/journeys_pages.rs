@@ -128,6 +128,11 @@ async fn every_main_page_passes_axe_core_and_is_photographed() {
             chrome.full_screenshot(name).await;
         }
         chrome.assert_keyboard_reaches_everything(&path).await;
+        if page.who == Who::Nobody {
+            // Signing in and registering: browsers and password managers can fill every field.
+            let bare = "return Array.from(document.querySelectorAll('main input:not([type=hidden]):not([autocomplete])')).map(e => e.name)";
+            assert_eq!(chrome.js(bare, vec![]).await, serde_json::json!([]), "fields without autocomplete on {path}");
+        }
         // Closed panels hide their forms from axe: open them all so every form is checked.
         chrome.js("document.querySelectorAll('details').forEach(d => d.open = true)", vec![]).await;
         // All pages' findings at once: fixing one page at a time would hide the others.
