@@ -191,6 +191,8 @@ impl Chrome {
         let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
         if (w, h) != (width, height) {
             self.client.set_window_size(2 * width - w, 2 * height - h).await.expect("window size");
+            let inner = self.js("return [window.innerWidth, window.innerHeight]", vec![]).await;
+            assert_eq!(inner, json!([width, height]), "the page's viewport");
         }
     }
 
