@@ -8,6 +8,15 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
   document.addEventListener("htmx:afterSwap", function (e) { focusFirstError(e.target); });
+  // The busy bar under the top bar: on while any htmx request is in flight (the badge poll included, but CSS
+  // shows the bar only after a short delay, so quick answers never flash it).
+  var inFlight = 0;
+  function busy(delta) {
+    inFlight = Math.max(0, inFlight + delta);
+    document.documentElement.classList.toggle("is-busy", inFlight > 0);
+  }
+  document.addEventListener("htmx:beforeRequest", function () { busy(1); });
+  document.addEventListener("htmx:afterRequest", function () { busy(-1); });
   // Clear an old message when a new request starts.
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");

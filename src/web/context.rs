@@ -140,6 +140,13 @@ impl Page {
         self.user.as_ref().is_some_and(SessionUser::is_supervisor)
     }
 
+    /// Whether the navigation link to `href` is this page (or a page under it), for `aria-current`. The
+    /// portal's list is not the parent of its new-ticket form: each has its own link.
+    pub fn is_here(&self, href: &str) -> bool {
+        let path = self.here.split('?').next().unwrap_or_default();
+        path == href || (href != "/portal" && path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')))
+    }
+
     /// The link that switches to `lang` and comes back here.
     pub fn switch_lang_href(&self, lang: &Lang) -> String {
         format!("/lang/{}?next={}", lang.code(), urlencode(&self.here))

@@ -192,7 +192,7 @@ async fn approving_withdraws_the_ticket_and_the_customer_reads_the_note() {
     assert_eq!(back, format!("/approvals?done=approve&ticket={number}"));
     let page = d.boss.page(&back).await;
     assert!(page.first(".alert-success").unwrap().contains(&number));
-    assert_eq!(page.first(".empty").as_deref(), Some("没有待审批的撤单申请。"));
+    assert_eq!(page.first(".empty > p").as_deref(), Some("没有待审批的撤单申请。"));
 
     assert_eq!(state_of(&d.app, &number).await, "withdrawn");
     assert_eq!(status_of(&d.app, request).await, "approved");

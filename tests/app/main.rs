@@ -1,5 +1,6 @@
 //! Integration tests: the real app over HTTP on a real PostgreSQL.
 
+mod browser;
 mod helpers;
 
 mod approvals;
@@ -14,6 +15,10 @@ mod compensation;
 mod duplicates;
 mod follow_up;
 mod jobs;
+mod journeys;
+mod journeys_harness;
+mod journeys_pages;
+mod journeys_withdrawal;
 mod lifecycle;
 mod migrations;
 mod notifications;
