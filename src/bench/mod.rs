@@ -17,6 +17,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 const DATABASE: &str = "aftersales_bench";
+/// Connections of the last run, the one the server-memory target is set at.
+const WIDE: usize = 256;
 
 #[derive(Debug, Parser)]
 #[command(name = "bench", about = "Loads N tickets, starts the server and measures it under load")]
@@ -121,8 +123,14 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
             outcomes.push(outcome);
         }
     }
+    // The memory target is set at 256 connections: the mixed load once more, that wide.
+    let mut wide = scenarios::run(fixtures.clone(), Scenario::Mixed, options.seconds, WIDE).await;
+    wide.name = format!("mixed_{WIDE}");
+    eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", wide.name, wide.rps, wide.p99_ms);
     let floor = floor.context("the floor did not run")?;
-    let report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
+    wide.ratio_to_floor = if floor.rps > 0.0 { wide.rps / floor.rps } else { 0.0 };
+    let mut report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
+    report.wide = Some(wide);
     drop(server);
     println!("{}", report.table());
     let path = report.write()?;

@@ -15,6 +15,9 @@ pub struct Report {
     pub scenarios: Vec<Outcome>,
     /// The server process's high-water mark (VmHWM) over the whole run.
     pub server_rss_mb_peak: f64,
+    /// The mixed load at 256 connections, run last (the memory target's width).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wide: Option<Outcome>,
 }
 
 impl Report {
@@ -31,6 +34,7 @@ impl Report {
             floor,
             scenarios,
             server_rss_mb_peak: rss,
+            wide: None,
         }
     }
 
@@ -44,7 +48,7 @@ impl Report {
             "{:<16} {:>9} {:>9} {:>9} {:>9} {:>7} {:>8}",
             "scenario", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "x floor"
         );
-        for s in std::iter::once(&self.floor).chain(&self.scenarios) {
+        for s in std::iter::once(&self.floor).chain(&self.scenarios).chain(&self.wide) {
             let _ = writeln!(
                 out,
                 "{:<16} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>8.2}",
