@@ -95,9 +95,9 @@ mod tests {
 
     #[test]
     fn formats_parse_from_their_codes_only() {
-        assert_eq!(Format::parse("csv"), Some(Format::Csv));
-        assert_eq!(Format::parse("xlsx"), Some(Format::Xlsx));
-        assert_eq!(Format::parse("xls"), None);
-        assert_eq!(Format::parse(""), None);
+        assert_eq!(Format::parse("csv"), Ok(Format::Csv));
+        assert_eq!(Format::parse("xlsx"), Ok(Format::Xlsx));
+        assert!(Format::parse("xls").is_err());
+        assert!(Format::parse("").is_err());
     }
 }

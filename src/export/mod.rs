@@ -9,33 +9,39 @@ pub mod xlsx;
 
 use crate::domain::table::Cell;
 
-/// The file formats people can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Xlsx,
+crate::text_enum! {
+    /// The file formats people can ask for; the code is also the file's extension.
+    Format, "export-format" {
+        Csv => "csv",
+        Xlsx => "xlsx",
+    }
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Csv, Format::Xlsx];
-
-    /// The code forms and the `exports` table carry; also the file extension.
-    pub fn code(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.code() == code)
-    }
-
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
+    }
+}
+
+crate::text_enum! {
+    /// Where an export of the ticket list is.
+    ExportStatus, "export-status" {
+        Queued => "queued",
+        Running => "running",
+        Done => "done",
+        Failed => "failed",
+        /// Its file was removed (kept for a day).
+        Expired => "expired",
+    }
+}
+
+impl ExportStatus {
+    /// Still to change by itself: the page keeps polling.
+    pub fn in_progress(self) -> bool {
+        matches!(self, ExportStatus::Queued | ExportStatus::Running)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod causes;
 pub mod compensations;
 pub mod duplicates;
+pub mod exports;
 pub mod events;
 pub mod follow_ups;
 pub mod jobs;

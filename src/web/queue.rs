@@ -134,8 +134,10 @@ struct QueuePage<'a> {
 
 #[derive(Template)]
 #[template(path = "queue/table_partial.html")]
-struct QueueTable {
+struct QueueTable<'a> {
     page: Page,
+    /// The filters, which the export form carries.
+    params: &'a QueueParams,
     rows: Vec<QueueRow>,
     next_href: Option<String>,
     now: DateTime<Utc>,
@@ -147,7 +149,7 @@ fn sla_badge(page: &Page, now: DateTime<Utc>, row: &QueueRow) -> super::sla_view
     super::sla_view::SlaBadge::new(page, now, t.state, t.sla_warn_at, t.sla_due_at)
 }
 
-impl QueueTable {
+impl QueueTable<'_> {
     fn sla(&self, row: &QueueRow) -> super::sla_view::SlaBadge {
         sla_badge(&self.page, self.now, row)
     }
@@ -192,7 +194,7 @@ pub async fn index(
     };
     // htmx asks for the table alone when the filters change or the next page loads.
     if is_htmx(&req) && req.headers().get("HX-Target").is_some_and(|t| t == "queue-table") {
-        render(&QueueTable { page, rows, next_href, now })
+        render(&QueueTable { page, params: &params, rows, next_href, now })
     } else {
         render(&QueuePage { page, params: &params, rows, next_href, now })
     }

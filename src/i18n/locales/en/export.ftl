@@ -38,3 +38,5 @@ export-error-format = Choose CSV or XLSX.
 export-failed-too-many-rows = More than 1,048,576 rows do not fit in an XLSX worksheet: export CSV, or narrow the filters.
 export-failed-bad-filter = The filters could not be read. Start the export again from the queue.
 export-failed-internal = The file could not be written. Try again; if it fails again, tell the administrator.
+export-format-csv = CSV
+export-format-xlsx = XLSX (Excel)

@@ -38,3 +38,5 @@ export-error-format = 请选择 CSV 或 XLSX。
 export-failed-too-many-rows = XLSX 工作表最多容纳 1,048,576 行：请导出 CSV，或缩小筛选范围。
 export-failed-bad-filter = 无法识别筛选条件，请从工单队列重新导出。
 export-failed-internal = 文件生成失败，请重试；如仍失败，请联系管理员。
+export-format-csv = CSV
+export-format-xlsx = XLSX（Excel）
