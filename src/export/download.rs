@@ -12,9 +12,22 @@ pub fn file_name(stem: &str, format: Format) -> String {
     format!("{stem}.{}", format.code())
 }
 
-/// `attachment` with the name as ASCII and as UTF-8 (`filename*`), the same as for attachments.
+/// `attachment` with the name as UTF-8 (`filename*`, as for attachments) and, for old browsers, as ASCII:
+/// `工单导出-20261123-2205.csv` falls back to `export-20261123-2205.csv` rather than a row of underscores.
 pub fn disposition(stem: &str, format: Format) -> header::ContentDisposition {
-    crate::web::attachments::disposition(&file_name(stem, format), false)
+    let name = file_name(stem, format);
+    let mut disposition = crate::web::attachments::disposition(&name, false);
+    if !name.is_ascii() {
+        let kept: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ')).collect();
+        let ascii = format!("export-{}", kept.trim_matches(|c: char| !c.is_ascii_alphanumeric()));
+        let ascii = file_name(ascii.trim_end_matches('-'), format);
+        for p in &mut disposition.parameters {
+            if let header::DispositionParam::Filename(fallback) = p {
+                *fallback = ascii.clone();
+            }
+        }
+    }
+    disposition
 }
 
 /// The headers every spreadsheet download carries, whatever writes its body.
@@ -69,7 +82,7 @@ mod tests {
         let res = table_download(&table(), Format::Csv, "工单量 2026-11").unwrap();
         assert_eq!(header(&res, header::CONTENT_TYPE), "text/csv; charset=utf-8");
         let cd = header(&res, header::CONTENT_DISPOSITION);
-        assert!(cd.starts_with("attachment; filename=\"___ 2026-11.csv\""), "{cd}");
+        assert!(cd.starts_with("attachment; filename=\"export-2026-11.csv\""), "{cd}");
         assert!(cd.contains("filename*=UTF-8''%E5%B7%A5%E5%8D%95%E9%87%8F%202026%2D11.csv"), "{cd}");
         assert_eq!(header(&res, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
         let body = res.into_body().try_into_bytes().unwrap();
@@ -85,6 +98,8 @@ mod tests {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         assert_eq!(header(&res, header::CONTENT_DISPOSITION), "attachment; filename=\"volume.xlsx\"");
+        let cd = disposition("工单", Format::Xlsx).to_string();
+        assert!(cd.starts_with("attachment; filename=\"export.xlsx\"; filename*=UTF-8''"), "{cd}");
         let body = res.into_body().try_into_bytes().unwrap();
         let mut book = Xlsx::new(std::io::Cursor::new(body.to_vec())).unwrap();
         let range = book.worksheet_range_at(0).unwrap().unwrap();

@@ -12,6 +12,7 @@ mod catalogue;
 mod cli;
 mod compensation;
 mod duplicates;
+mod exports;
 mod follow_up;
 mod jobs;
 mod lifecycle;
