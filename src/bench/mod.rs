@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod data;
+pub mod export;
 pub mod load;
 pub mod report;
 pub mod scenarios;
@@ -121,7 +122,9 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
         }
     }
     let floor = floor.context("the floor did not run")?;
-    let report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
+    let export_csv = export::measure(&server).await?;
+    let mut report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
+    report.export_csv = Some(export_csv);
     drop(server);
     println!("{}", report.table());
     let path = report.write()?;

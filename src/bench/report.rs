@@ -15,6 +15,9 @@ pub struct Report {
     pub scenarios: Vec<Outcome>,
     /// The server process's high-water mark (VmHWM) over the whole run.
     pub server_rss_mb_peak: f64,
+    /// The CSV export of every ticket (issue 8), measured after the scenarios.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_csv: Option<super::export::ExportFigures>,
 }
 
 impl Report {
@@ -31,6 +34,7 @@ impl Report {
             floor,
             scenarios,
             server_rss_mb_peak: rss,
+            export_csv: None,
         }
     }
 

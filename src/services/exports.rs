@@ -138,7 +138,7 @@ fn filter_of(export: &Export) -> AppResult<QueueFilter> {
     params.filter(export.requested_by, export.created_at)
 }
 
-/// Reads the tickets in keyset batches (one query each) and hands them to a writer on a blocking thread through
+/// Reads the tickets in keyset batches (one query each, in filing order) and hands them to a writer on a blocking thread through
 /// a channel of two batches, so memory holds a few batches whatever the count. The file is written beside its
 /// final name and renamed when complete, so nobody downloads half a file. Returns the rows written.
 async fn write(conn: &mut Conn, export: &Export, filter: &QueueFilter) -> anyhow::Result<i64> {
@@ -179,7 +179,7 @@ async fn feed(
     loop {
         let batch = tickets::export_batch(conn, filter, after, BATCH).await?;
         let last = (batch.len() as i64) < BATCH;
-        after = batch.last().and_then(|r| r.queue.cursor(filter.order));
+        after = batch.last().map(|r| r.queue.ticket.id);
         done += batch.len() as i64;
         if tx.send(batch).await.is_err() {
             // The writer failed; its error is the one to report.

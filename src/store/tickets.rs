@@ -502,15 +502,22 @@ pub struct ExportRow {
     pub details: ExportDetails,
 }
 
-/// The export's next batch: like a queue page (same filter, order and cursor), with the columns a spreadsheet
-/// wants. One query per batch; the assignee's name comes from the join.
+/// The export's next batch: the queue's rows under the same filter, after ticket `after` in filing order (the
+/// ticket number's). One query per batch, the assignee's name from the join. Not the queue's order: walking the
+/// primary key reads each ticket once whatever the filter, where the queue's order has no index for some filters
+/// (every state) and each batch would sort all that remains.
 pub async fn export_batch(
     conn: &mut Conn,
     filter: &QueueFilter,
-    after: Option<QueueCursor>,
+    after: Option<TicketId>,
     limit: i64,
 ) -> QueryResult<Vec<ExportRow>> {
-    let rows: Vec<(TicketSummary, Option<String>, ExportDetails)> = queue_query(filter, after)
+    let mut query = filtered(filter);
+    if let Some(after) = after {
+        query = query.filter(tickets::id.gt(after));
+    }
+    let rows: Vec<(TicketSummary, Option<String>, ExportDetails)> = query
+        .order(tickets::id)
         .select((TicketSummary::as_select(), users::name.nullable(), ExportDetails::as_select()))
         .limit(limit)
         .load(conn)

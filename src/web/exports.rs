@@ -117,6 +117,13 @@ macro_rules! export_view {
 export_view!(ExportPage, ProgressPartial);
 
 impl ExportPage {
+    /// The filters, decoded: `urgency=urgent · q=漏水`.
+    fn filter_text(&self) -> String {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&self.export.filters).unwrap_or_default();
+        let shown: Vec<String> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect();
+        shown.join(" · ")
+    }
+
     /// The filters as the queue's URL carries them, for a link back to the same list.
     fn queue_href(&self) -> String {
         format!("/queue?{}", self.export.filters)
