@@ -69,11 +69,14 @@ mod tests {
     fn table() -> Table {
         Table {
             headers: vec!["类型".into(), "工单量".into()],
-            rows: vec![vec![Cell::Text("故障维修".into()), Cell::Int(12)], vec![Cell::Text("咨询".into()), Cell::Num(0.5)]],
+            rows: vec![
+                vec![Cell::Text("故障维修".into()), Cell::Int(12)],
+                vec![Cell::Text("咨询".into()), Cell::Num(0.5)],
+            ],
         }
     }
 
-    fn header<'a>(res: &'a HttpResponse, name: header::HeaderName) -> &'a str {
+    fn header(res: &HttpResponse, name: header::HeaderName) -> &str {
         res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 

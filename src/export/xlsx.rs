@@ -98,7 +98,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         for bytes in [write(None), write(Some(&dir))] {
             let rows = read_back(bytes);
-            assert_eq!(rows[0], [Data::String("工单号".into()), Data::String("数量".into()), Data::String("均值".into())]);
+            assert_eq!(
+                rows[0],
+                [Data::String("工单号".into()), Data::String("数量".into()), Data::String("均值".into())]
+            );
             assert_eq!(rows[1], [Data::String("售后 AS1".into()), Data::Float(3.0), Data::Float(1.5)]);
             assert_eq!(rows[2][0], Data::String("=1+1".into()), "text, not a formula");
             assert!(rows[2][1..].iter().all(|d| *d == Data::Empty));

@@ -68,11 +68,7 @@ pub async fn progress(conn: &mut Conn, id: i64, rows_done: i64) -> QueryResult<(
 
 pub async fn finish(conn: &mut Conn, id: i64, rows_done: i64, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(exports::table.find(id))
-        .set((
-            exports::status.eq(ExportStatus::Done),
-            exports::rows_done.eq(rows_done),
-            exports::finished_at.eq(now),
-        ))
+        .set((exports::status.eq(ExportStatus::Done), exports::rows_done.eq(rows_done), exports::finished_at.eq(now)))
         .execute(conn)
         .await
         .map(drop)

@@ -450,7 +450,8 @@ fn queue_query<'a>(filter: &QueueFilter, after: Option<QueueCursor>) -> QueueQue
 
 /// The queue's rows under `filter`, unordered (what the count counts).
 fn filtered<'a>(filter: &QueueFilter) -> QueueQuery<'a> {
-    let mut query = tickets::table.left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable()))).into_boxed();
+    let mut query =
+        tickets::table.left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable()))).into_boxed();
     let running_clock = filter.sla.is_some() || filter.order == QueueOrder::SlaDue;
     query = match filter.state {
         // Said once, as the SLA index's predicate: twice would make the planner expect fewer rows.

@@ -37,7 +37,8 @@ async fn tickets(app: &TestApp) -> Browser {
         customer.file_ticket(&ticket_form(title, &[("urgency", urgency)])).await;
     }
     // A title the form would not take (a line break), as an import could bring it.
-    app.exec("UPDATE tickets SET title = '漏水 \"严重\", 第一行' || E'\\n' || '第二行' WHERE title = '漏水 quoted'").await;
+    app.exec("UPDATE tickets SET title = '漏水 \"严重\", 第一行' || E'\\n' || '第二行' WHERE title = '漏水 quoted'")
+        .await;
     customer
 }
 
@@ -84,7 +85,10 @@ async fn csv_export_holds_the_queue_rows_with_the_bom_and_chinese_intact() {
     let disposition = header(&res, "content-disposition");
     assert!(disposition.starts_with("attachment; filename=\"export-20"), "an ASCII fallback: {disposition}");
     assert!(disposition.contains(".csv\""), "{disposition}");
-    assert!(disposition.contains("filename*=UTF-8''%E5%B7%A5%E5%8D%95%E5%AF%BC%E5%87%BA%2D20"), "工单导出-…: {disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''%E5%B7%A5%E5%8D%95%E5%AF%BC%E5%87%BA%2D20"),
+        "工单导出-…: {disposition}"
+    );
     assert_eq!(header(&res, "x-content-type-options"), "nosniff");
     let body = res.text().await.unwrap();
     assert!(body.starts_with(BOM), "UTF-8 with a BOM for Excel");
@@ -97,7 +101,10 @@ async fn csv_export_holds_the_queue_rows_with_the_bom_and_chinese_intact() {
     assert!(titles.contains(&"冰箱漏水, 很急"), "{titles:?}");
     assert!(titles.contains(&"漏水 \"严重\", 第一行\n第二行"), "quoted comma, quotes and line break: {titles:?}");
     assert!(titles.contains(&"'=HYPERLINK(\"x\") 漏水"), "a formula stays text: {titles:?}");
-    assert!(rows[1..].iter().all(|r| r[2] == "故障报修" && r[3] == "待受理" && r[4] == "紧急" && r[5] == "网页门户"), "{rows:?}");
+    assert!(
+        rows[1..].iter().all(|r| r[2] == "故障报修" && r[3] == "待受理" && r[4] == "紧急" && r[5] == "网页门户"),
+        "{rows:?}"
+    );
     assert!(body.contains("\"漏水 \"\"严重\"\", 第一行\n第二行\""), "the csv crate's quoting");
 }
 
@@ -149,8 +156,10 @@ async fn the_page_shows_progress_while_polled_then_the_download() {
     assert_eq!(page.attr("#export-progress a", "href").as_deref(), Some(path.as_str()), "a reload link without JS");
 
     let id: i64 = path.trim_start_matches("/exports/").parse().unwrap();
-    app.exec(&format!("UPDATE exports SET status = 'running', rows_expected = 10000, rows_done = 5000 WHERE id = {id}"))
-        .await;
+    app.exec(&format!(
+        "UPDATE exports SET status = 'running', rows_expected = 10000, rows_done = 5000 WHERE id = {id}"
+    ))
+    .await;
     let res = supervisor.http.get(supervisor.url(&path)).header("HX-Request", "true").send().await.unwrap();
     let fragment = to_page(res).await;
     assert!(fragment.select("html body header").is_empty() && fragment.select("h1").is_empty(), "the fragment alone");
