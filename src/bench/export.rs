@@ -23,6 +23,9 @@ pub struct ExportFigures {
     pub rows: i64,
     pub seconds: f64,
     pub server_rss_mb_peak: f64,
+    /// The server's RSS when the export began: what the scenarios before it left (allocator arenas of 64
+    /// connections), so the export's own share is the difference.
+    pub server_rss_mb_before: f64,
 }
 
 /// In the server process: a worker that runs export jobs only, so the other sweeps (SLA, auto-close) do not
@@ -43,7 +46,8 @@ pub async fn measure(server: &ServerProcess) -> anyhow::Result<ExportFigures> {
     let base = &server.base;
     let supervisor = client::sign_in(base, SUPERVISOR, super::load::PASSWORD).await?;
     let started = Instant::now();
-    let mut peak = server.rss_mb();
+    let before = server.rss_mb();
+    let mut peak = before;
     let res = supervisor
         .http
         .post(format!("{base}/exports"))
@@ -66,9 +70,10 @@ pub async fn measure(server: &ServerProcess) -> anyhow::Result<ExportFigures> {
     };
     let seconds = started.elapsed().as_secs_f64();
     let bytes = download(&supervisor, &format!("{base}{page}/download"), server, &mut peak).await?;
-    let figures = ExportFigures { rows, seconds, server_rss_mb_peak: peak };
+    let figures = ExportFigures { rows, seconds, server_rss_mb_peak: peak, server_rss_mb_before: before };
     println!(
-        "export_csv: {rows} rows in {seconds:.1} s, {:.1} MB file, server RSS peak {peak:.1} MB",
+        "export_csv: {rows} rows in {seconds:.1} s, {:.1} MB file, server RSS peak {peak:.1} MB ({before:.1} MB \
+         before it began)",
         bytes as f64 / 1_048_576.0
     );
     Ok(figures)
