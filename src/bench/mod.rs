@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod data;
+pub mod export;
 pub mod load;
 pub mod report;
 pub mod scenarios;
@@ -129,8 +130,10 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
     eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", wide.name, wide.rps, wide.p99_ms);
     let floor = floor.context("the floor did not run")?;
     wide.ratio_to_floor = if floor.rps > 0.0 { wide.rps / floor.rps } else { 0.0 };
+    let export_csv = export::measure(&server).await?;
     let mut report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
     report.wide = Some(wide);
+    report.export_csv = Some(export_csv);
     drop(server);
     println!("{}", report.table());
     let path = report.write()?;

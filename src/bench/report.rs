@@ -18,6 +18,9 @@ pub struct Report {
     /// The mixed load at 256 connections, run last (the memory target's width).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wide: Option<Outcome>,
+    /// The CSV export of every ticket (issue 8), measured after the scenarios.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_csv: Option<super::export::ExportFigures>,
 }
 
 impl Report {
@@ -35,6 +38,7 @@ impl Report {
             scenarios,
             server_rss_mb_peak: rss,
             wide: None,
+            export_csv: None,
         }
     }
 

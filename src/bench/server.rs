@@ -29,6 +29,7 @@ pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
         let mut conn = pool.get().await?;
         crate::store::sla::set_zone(&mut conn, TZ).await?;
         drop(conn);
+        super::export::start_worker(pool.clone());
         let state = AppState {
             pool,
             tz: TZ,
@@ -72,10 +73,20 @@ impl ServerProcess {
 
     /// The server's peak resident memory so far, in MB (the kernel's `VmHWM`).
     pub fn peak_rss_mb(&self) -> f64 {
+        self.status_mb("VmHWM:")
+    }
+
+    /// The server's resident memory now, in MB.
+    pub fn rss_mb(&self) -> f64 {
+        self.status_mb("VmRSS:")
+    }
+
+    /// A `kB` line of the server's `/proc/<pid>/status`, in MB.
+    fn status_mb(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }

@@ -231,6 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     sla_marks,
     outbox,
+    exports,
 );
 
 diesel::table! {
@@ -386,3 +387,23 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    exports (id) {
+        id -> Int8,
+        requested_by -> Int8,
+        format -> Text,
+        filters -> Text,
+        lang -> Text,
+        tz -> Text,
+        status -> Text,
+        rows_expected -> Nullable<Int8>,
+        rows_done -> Int8,
+        file_path -> Text,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(exports -> users (requested_by));

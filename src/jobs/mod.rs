@@ -14,8 +14,10 @@
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
 pub mod auto_close;
+pub mod export_expiry;
 pub mod outbox_delivery;
 pub mod sla_sweep;
+pub mod ticket_export;
 pub mod unavailable_handover;
 pub mod withdrawal_escalation;
 
@@ -110,6 +112,8 @@ pub const SLA_SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 pub const HANDOVER_EVERY: StdDuration = StdDuration::from_secs(60);
 /// How often the outbox is looked at: people expect an email within seconds.
 pub const OUTBOX_EVERY: StdDuration = StdDuration::from_secs(5);
+/// How often export files past their day are looked for.
+pub const EXPORT_EXPIRY_EVERY: StdDuration = StdDuration::from_secs(3600);
 
 impl Registry {
     pub fn new() -> Self {
@@ -125,6 +129,8 @@ impl Registry {
         registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
         let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
         registry.register_every(delivery, OUTBOX_EVERY);
+        registry.register(ticket_export::TicketExport);
+        registry.register_every(export_expiry::ExportExpiry::default(), EXPORT_EXPIRY_EVERY);
         registry
     }
 
@@ -556,6 +562,7 @@ mod tests {
         assert!(registry.get(sla_sweep::KIND).is_some());
         assert!(registry.get(unavailable_handover::KIND).is_some());
         assert!(registry.get(outbox_delivery::KIND).is_some());
+        assert!(registry.get(ticket_export::KIND).is_some());
         let every: Vec<_> = registry.recurring.iter().map(|r| (r.kind, r.every.num_seconds())).collect();
         assert_eq!(
             every,
@@ -564,9 +571,11 @@ mod tests {
                 (withdrawal_escalation::KIND, 60),
                 (sla_sweep::KIND, 30),
                 (unavailable_handover::KIND, 60),
-                (outbox_delivery::KIND, 5)
+                (outbox_delivery::KIND, 5),
+                (export_expiry::KIND, 3600)
             ],
-            "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every few seconds"
+            "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every few \
+             seconds, old export files hourly"
         );
     }
 

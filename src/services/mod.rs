@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod catalogue;
 pub mod compensation;
 pub mod duplicates;
+pub mod exports;
 pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;

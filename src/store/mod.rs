@@ -7,6 +7,7 @@ pub mod causes;
 pub mod compensations;
 pub mod duplicates;
 pub mod events;
+pub mod exports;
 pub mod follow_ups;
 pub mod jobs;
 pub mod keyword_rules;

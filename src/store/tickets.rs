@@ -418,6 +418,14 @@ const RUNNING_CLOCK: &str = "tickets.state NOT IN ('closed', 'withdrawn') AND ti
 /// (`tickets_open_queue_idx`, `tickets_open_search_idx`): literal SQL, so the
 /// planner can prove the match in a prepared statement too (a bound array would hide it).
 const OPEN: &str = "tickets.state NOT IN ('closed', 'withdrawn')";
+/// The queue's source: tickets with their assignee (for the name).
+type QueueSource = diesel::dsl::LeftJoinOn<
+    tickets::table,
+    users::table,
+    diesel::dsl::Eq<tickets::assignee_id, diesel::dsl::Nullable<users::id>>,
+>;
+/// The queue's rows under a filter, before choosing the columns: the page and the export select from it.
+type QueueQuery<'a> = diesel::dsl::IntoBoxed<'a, QueueSource, Pg>;
 
 /// One page of the queue after `after`, at most `limit` rows.
 pub async fn queue_page(
@@ -426,10 +434,55 @@ pub async fn queue_page(
     after: Option<QueueCursor>,
     limit: i64,
 ) -> QueryResult<Vec<QueueRow>> {
-    let mut query = tickets::table
-        .left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable())))
+    let rows: Vec<(TicketSummary, Option<String>)> = queue_query(filter, after)
         .select((TicketSummary::as_select(), users::name.nullable()))
-        .into_boxed();
+        .limit(limit)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(ticket, assignee_name)| QueueRow { ticket, assignee_name }).collect())
+}
+
+/// How many tickets the queue holds under `filter` (all its pages).
+pub async fn queue_count(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn).await
+}
+
+/// The queue after `after`, in its order.
+fn queue_query<'a>(filter: &QueueFilter, after: Option<QueueCursor>) -> QueueQuery<'a> {
+    let mut query = filtered(filter);
+    match after {
+        None => {}
+        Some(QueueCursor::Urgency { rank, created_at, id }) => {
+            query = query.filter(
+                sql::<Bool>("(tickets.urgency_rank, tickets.created_at, tickets.id) > (")
+                    .bind::<Int2, _>(rank)
+                    .sql(", ")
+                    .bind::<Timestamptz, _>(created_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id.0)
+                    .sql(")"),
+            );
+        }
+        Some(QueueCursor::SlaDue { due_at, id }) => {
+            query = query.filter(
+                sql::<Bool>("(tickets.sla_due_at, tickets.id) > (")
+                    .bind::<Timestamptz, _>(due_at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id.0)
+                    .sql(")"),
+            );
+        }
+    }
+    match filter.order {
+        QueueOrder::Urgency => query.order((tickets::urgency_rank, tickets::created_at, tickets::id)),
+        QueueOrder::SlaDue => query.order((tickets::sla_due_at, tickets::id)),
+    }
+}
+
+/// The queue's rows under `filter`, unordered (what the count counts).
+fn filtered<'a>(filter: &QueueFilter) -> QueueQuery<'a> {
+    let mut query =
+        tickets::table.left_join(users::table.on(tickets::assignee_id.eq(users::id.nullable()))).into_boxed();
     let running_clock = filter.sla.is_some() || filter.order == QueueOrder::SlaDue;
     query = match filter.state {
         // Said once, as the SLA index's predicate: twice would make the planner expect fewer rows.
@@ -455,41 +508,56 @@ pub async fn queue_page(
     if running_clock {
         query = query.filter(sql::<Bool>(RUNNING_CLOCK));
     }
-    query = match filter.sla {
+    match filter.sla {
         None => query,
         Some(SlaFilter::OnTime(now)) => query.filter(tickets::sla_warn_at.gt(now)).filter(tickets::sla_due_at.gt(now)),
         Some(SlaFilter::Warning(now)) => query.filter(tickets::sla_warn_at.le(now)).filter(tickets::sla_due_at.gt(now)),
         Some(SlaFilter::Breached(now)) => query.filter(tickets::sla_due_at.le(now)),
-    };
-    match after {
-        None => {}
-        Some(QueueCursor::Urgency { rank, created_at, id }) => {
-            query = query.filter(
-                sql::<Bool>("(tickets.urgency_rank, tickets.created_at, tickets.id) > (")
-                    .bind::<Int2, _>(rank)
-                    .sql(", ")
-                    .bind::<Timestamptz, _>(created_at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id.0)
-                    .sql(")"),
-            );
-        }
-        Some(QueueCursor::SlaDue { due_at, id }) => {
-            query = query.filter(
-                sql::<Bool>("(tickets.sla_due_at, tickets.id) > (")
-                    .bind::<Timestamptz, _>(due_at)
-                    .sql(", ")
-                    .bind::<BigInt, _>(id.0)
-                    .sql(")"),
-            );
-        }
     }
-    query = match filter.order {
-        QueueOrder::Urgency => query.order((tickets::urgency_rank, tickets::created_at, tickets::id)),
-        QueueOrder::SlaDue => query.order((tickets::sla_due_at, tickets::id)),
-    };
-    let rows: Vec<(TicketSummary, Option<String>)> = query.limit(limit).load(conn).await?;
-    Ok(rows.into_iter().map(|(ticket, assignee_name)| QueueRow { ticket, assignee_name }).collect())
+}
+
+/// What an export of the queue holds beyond a queue row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
+pub struct ExportDetails {
+    pub channel: Channel,
+    pub product_model: String,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// One row of a queue export.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub queue: QueueRow,
+    pub details: ExportDetails,
+}
+
+/// The export's next batch: the queue's rows under the same filter, after ticket `after` in filing order (the
+/// ticket number's). One query per batch, the assignee's name from the join. Not the queue's order: walking the
+/// primary key reads each ticket once whatever the filter, where the queue's order has no index for some filters
+/// (every state) and each batch would sort all that remains.
+pub async fn export_batch(
+    conn: &mut Conn,
+    filter: &QueueFilter,
+    after: Option<TicketId>,
+    limit: i64,
+) -> QueryResult<Vec<ExportRow>> {
+    let mut query = filtered(filter);
+    if let Some(after) = after {
+        query = query.filter(tickets::id.gt(after));
+    }
+    let rows: Vec<(TicketSummary, Option<String>, ExportDetails)> = query
+        .order(tickets::id)
+        .select((TicketSummary::as_select(), users::name.nullable(), ExportDetails::as_select()))
+        .limit(limit)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(ticket, assignee_name, details)| ExportRow { queue: QueueRow { ticket, assignee_name }, details })
+        .collect())
 }
 
 /// Tickets whose number, title, description, product, contact name or phone

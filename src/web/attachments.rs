@@ -292,7 +292,7 @@ pub async fn serve(
 
 /// `inline` or `attachment`, with the name both as ASCII and, for names like
 /// `发票.pdf`, as UTF-8 (RFC 5987 `filename*`).
-fn disposition(name: &str, inline: bool) -> ContentDisposition {
+pub fn disposition(name: &str, inline: bool) -> ContentDisposition {
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let mut parameters = vec![DispositionParam::Filename(ascii)];

@@ -16,6 +16,7 @@ pub mod context;
 pub mod csrf;
 pub mod duplicates;
 pub mod errors;
+pub mod exports;
 pub mod follow_up;
 pub mod health;
 pub mod intake;
@@ -134,7 +135,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/calendar", web::get().to(business_calendar::show))
         .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
         .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
-        .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day));
+        .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day))
+        // Exports of the ticket list (supervisors): the request from the queue, its progress page, the file.
+        .route("/exports", web::post().to(exports::start))
+        .route("/exports/{id}", web::get().to(exports::show))
+        .route("/exports/{id}/download", web::get().to(exports::download));
     // The benchmark's floor (issue 7): only in the bench build, never in the product.
     #[cfg(feature = "bench")]
     cfg.route("/bench/floor", web::get().to(bench_floor::floor));

@@ -5,9 +5,8 @@ use super::context::{Choice, Page};
 use super::session::Staff;
 use super::{is_htmx, render};
 use crate::domain::sla::SlaState;
-use crate::domain::{TicketId, TicketState, TicketType, Urgency};
+use crate::domain::{TicketId, TicketState, TicketType, Urgency, UserId};
 use crate::error::{AppError, AppResult};
-use crate::services::SessionUser;
 use crate::startup::AppState;
 use crate::store::tickets::{
     self, AssigneeFilter, QueueCursor, QueueFilter, QueueOrder, QueueRow, SlaFilter, StateFilter,
@@ -39,7 +38,9 @@ pub struct QueueParams {
 }
 
 impl QueueParams {
-    fn filter(&self, me: &SessionUser, now: DateTime<Utc>) -> AppResult<QueueFilter> {
+    /// The filter these parameters ask for, for `me` ("mine") at `now` (the SLA states); the queue page and its
+    /// export read the URL through this one parser.
+    pub fn filter(&self, me: UserId, now: DateTime<Utc>) -> AppResult<QueueFilter> {
         let state = match self.state.as_str() {
             "" | "open" => StateFilter::Open,
             "all" => StateFilter::All,
@@ -49,7 +50,7 @@ impl QueueParams {
         let urgency = optional(&self.urgency, Urgency::parse)?;
         let assignee = match self.assignee.as_str() {
             "" | "all" => AssigneeFilter::Everyone,
-            "mine" => AssigneeFilter::Mine(me.id),
+            "mine" => AssigneeFilter::Mine(me),
             "unassigned" => AssigneeFilter::Unassigned,
             _ => return Err(BAD_FILTER),
         };
@@ -133,8 +134,10 @@ struct QueuePage<'a> {
 
 #[derive(Template)]
 #[template(path = "queue/table_partial.html")]
-struct QueueTable {
+struct QueueTable<'a> {
     page: Page,
+    /// The filters, which the export form carries.
+    params: &'a QueueParams,
     rows: Vec<QueueRow>,
     next_href: Option<String>,
     now: DateTime<Utc>,
@@ -146,7 +149,7 @@ fn sla_badge(page: &Page, now: DateTime<Utc>, row: &QueueRow) -> super::sla_view
     super::sla_view::SlaBadge::new(page, now, t.state, t.sla_warn_at, t.sla_due_at)
 }
 
-impl QueueTable {
+impl QueueTable<'_> {
     fn sla(&self, row: &QueueRow) -> super::sla_view::SlaBadge {
         sla_badge(&self.page, self.now, row)
     }
@@ -179,7 +182,7 @@ pub async fn index(
 ) -> AppResult<HttpResponse> {
     let params = params.into_inner();
     let now = Utc::now();
-    let filter = params.filter(&me, now)?;
+    let filter = params.filter(me.id, now)?;
     let after = params.cursor()?;
     let mut conn = state.pool.get().await?;
     let mut rows = tickets::queue_page(&mut conn, &filter, after, PAGE_SIZE + 1).await?;
@@ -191,7 +194,7 @@ pub async fn index(
     };
     // htmx asks for the table alone when the filters change or the next page loads.
     if is_htmx(&req) && req.headers().get("HX-Target").is_some_and(|t| t == "queue-table") {
-        render(&QueueTable { page, rows, next_href, now })
+        render(&QueueTable { page, params: &params, rows, next_href, now })
     } else {
         render(&QueuePage { page, params: &params, rows, next_href, now })
     }

@@ -13,6 +13,7 @@ mod catalogue;
 mod cli;
 mod compensation;
 mod duplicates;
+mod exports;
 mod follow_up;
 mod jobs;
 mod journeys;

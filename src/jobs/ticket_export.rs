@@ -1,0 +1,24 @@
+//! Writes one export of the ticket list (queued when a supervisor asks; see `services::exports`).
+
+use super::{Job, JobContext, JobFuture, Outcome};
+use crate::services::exports;
+
+pub const KIND: &str = exports::JOB_KIND;
+
+#[derive(Debug, Clone, Default)]
+pub struct TicketExport;
+
+impl Job for TicketExport {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> JobFuture<'a> {
+        Box::pin(async move {
+            let id = ctx.payload.get("export").and_then(serde_json::Value::as_i64);
+            let id = id.ok_or_else(|| anyhow::anyhow!("payload without an export id: {}", ctx.payload))?;
+            exports::run(&ctx.pool, id, ctx.attempt).await?;
+            Ok(Outcome::Done)
+        })
+    }
+}
