@@ -13,6 +13,7 @@
 //! before it is marked done) may run again, jobs must be idempotent — the
 //! auto-close sweep is, since the ticket workflow refuses to close a ticket twice.
 
+pub mod analytics_fold;
 pub mod auto_close;
 pub mod outbox_delivery;
 pub mod sla_sweep;
@@ -110,6 +111,9 @@ pub const SLA_SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 pub const HANDOVER_EVERY: StdDuration = StdDuration::from_secs(60);
 /// How often the outbox is looked at: people expect an email within seconds.
 pub const OUTBOX_EVERY: StdDuration = StdDuration::from_secs(5);
+/// How often analytics deltas are folded into the rollups: the dashboard adds the ones still waiting to every
+/// view, so they must stay few even at a thousand filings a second.
+pub const ANALYTICS_FOLD_EVERY: StdDuration = StdDuration::from_secs(2);
 
 impl Registry {
     pub fn new() -> Self {
@@ -125,6 +129,7 @@ impl Registry {
         registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
         let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
         registry.register_every(delivery, OUTBOX_EVERY);
+        registry.register_every(analytics_fold::AnalyticsFold, ANALYTICS_FOLD_EVERY);
         registry
     }
 

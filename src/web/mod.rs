@@ -1,6 +1,7 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
 pub mod account;
+pub mod analytics;
 pub mod approvals;
 pub mod assets;
 pub mod attachments;
@@ -11,6 +12,7 @@ pub mod bench_floor;
 pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
+pub mod chart;
 pub mod compensation;
 pub mod context;
 pub mod csrf;
@@ -135,6 +137,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
         .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
         .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day));
+    // Supervisor analytics (数据分析): the dashboard.
+    cfg.route("/analytics", web::get().to(analytics::index));
     // The benchmark's floor (issue 7): only in the bench build, never in the product.
     #[cfg(feature = "bench")]
     cfg.route("/bench/floor", web::get().to(bench_floor::floor));
