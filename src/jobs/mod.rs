@@ -569,9 +569,11 @@ mod tests {
                 (withdrawal_escalation::KIND, 60),
                 (sla_sweep::KIND, 30),
                 (unavailable_handover::KIND, 60),
-                (outbox_delivery::KIND, 5)
+                (outbox_delivery::KIND, 5),
+                (analytics_fold::KIND, 2)
             ],
-            "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every few seconds"
+            "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every \
+             few seconds, analytics deltas every 2 s"
         );
     }
 

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod analytics;
 mod approvals;
 mod assignment;
 mod attachments;
