@@ -39,8 +39,11 @@ $$;
 -- A ticket's facts as it is now: one row per measure, with the day (in the service zone) it counts on, a key
 -- (a breakdown: state, reason, histogram bucket …), a count and a sum, and the ticket's filter dimensions.
 CREATE VIEW analytics_fact_source AS
-WITH base AS (
-    SELECT t.*, z.time_zone AS zone,
+SELECT b.id AS ticket_id, f.measure, (f.at AT TIME ZONE b.zone)::date AS day, coalesce(f.key, '') AS key,
+    1::bigint AS n, coalesce(f.total, 0)::bigint AS total,
+    b.ticket_type, b.line AS product_line, b.channel, b.assignee_id AS agent_id, b.region
+FROM (
+    SELECT t.*, (SELECT z.time_zone FROM service_zone z) AS zone,
         (SELECT p.product_line FROM products p WHERE lower(p.model_code) = lower(btrim(t.product_model))) AS line,
         s.score, s.created_at AS rated_at,
         w.reason AS withdrawal_reason, w.state_at_request, w.feedback, w.feedback_at,
@@ -50,7 +53,6 @@ WITH base AS (
         t.merged_into_id IS NULL AND t.state = 'closed' AS counted_closed,
         t.state = 'withdrawn' AS counted_withdrawn
     FROM tickets t
-    CROSS JOIN service_zone z
     LEFT JOIN surveys s ON s.ticket_id = t.id
     LEFT JOIN LATERAL (
         SELECT * FROM withdrawals w
@@ -58,11 +60,8 @@ WITH base AS (
         ORDER BY w.id DESC LIMIT 1
     ) w ON TRUE
     LEFT JOIN analytics_minutes m ON m.ticket_id = t.id
-)
-SELECT b.id AS ticket_id, f.measure, (f.at AT TIME ZONE b.zone)::date AS day, coalesce(f.key, '') AS key,
-    1::bigint AS n, coalesce(f.total, 0)::bigint AS total,
-    b.ticket_type, b.line AS product_line, b.channel, b.assignee_id AS agent_id, b.region
-FROM base b
+) b
+-- One reference to the ticket row, so a lookup by ticket id reaches the tickets' primary key.
 CROSS JOIN LATERAL (VALUES
     ('created', b.created_at, b.ticket_type, NULL::integer),
     ('product', b.created_at, b.product_model, NULL),
@@ -91,17 +90,15 @@ CROSS JOIN LATERAL (VALUES
     ('feedback', b.feedback_at, b.feedback, NULL),
     ('ended', CASE WHEN b.counted_closed THEN b.closed_at WHEN b.counted_withdrawn THEN b.withdrawn_at END, '', NULL),
     ('follow_up', CASE WHEN b.follow_up_of IS NOT NULL THEN b.created_at END, '', NULL)
+    UNION ALL
+    -- 高频问题 by keyword: the keywords of the classification rules that the title holds.
+    SELECT 'keyword', b.created_at, k.word, NULL
+    FROM (
+        SELECT DISTINCT lower(word) AS word FROM keyword_rules r, unnest(r.keywords) AS word
+        WHERE strpos(lower(b.title), lower(word)) > 0
+    ) k
 ) AS f (measure, at, key, total)
-WHERE f.at IS NOT NULL
-UNION ALL
--- 高频问题 by keyword: the keywords of the classification rules that the title holds.
-SELECT b.id, 'keyword', (b.created_at AT TIME ZONE b.zone)::date, k.word, 1, 0,
-    b.ticket_type, b.line, b.channel, b.assignee_id, b.region
-FROM base b
-CROSS JOIN LATERAL (
-    SELECT DISTINCT lower(word) AS word FROM keyword_rules r, unnest(r.keywords) AS word
-    WHERE strpos(lower(b.title), lower(word)) > 0
-) k;
+WHERE f.at IS NOT NULL;
 
 -- Each ticket's facts as last counted: what its next change is compared with.
 CREATE TABLE analytics_facts (
@@ -176,7 +173,9 @@ $$;
 
 -- Counts one ticket's change: recomputes its facts and appends what changed to the deltas. Idempotent: a second
 -- call without a change adds nothing.
-CREATE FUNCTION analytics_touch(p_ticket BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION analytics_touch(p_ticket BIGINT) RETURNS void LANGUAGE plpgsql
+    -- One ticket's rows: compiling the plan (JIT) would cost more than running it.
+    SET jit = off AS $$
 BEGIN
     WITH fresh AS (
         SELECT measure, day, key, n, total, ticket_type, product_line, channel, agent_id, region
