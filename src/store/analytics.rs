@@ -5,8 +5,8 @@ use super::Conn;
 use crate::domain::analytics::{DashboardFilter, FactRow};
 use chrono::NaiveDate;
 use diesel::QueryResult;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::RunQueryDsl;
 
 /// Keeps minutes measured on the business calendar for a ticket (a `None` leaves what was kept).

@@ -122,11 +122,9 @@ pub fn lines(title: &str, x: &[String], series: &[(String, Vec<Option<f64>>)]) -
             }
         }
         let _ = write!(out, r#"<path d="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#, path.trim_end());
-        if values.len() == 1 {
-            if let Some(v) = values[0] {
-                let (px, py) = at(0, v);
-                let _ = write!(out, r#"<circle cx="{px:.1}" cy="{py:.1}" r="3" fill="{colour}"/>"#);
-            }
+        if let [Some(v)] = values.as_slice() {
+            let (px, py) = at(0, *v);
+            let _ = write!(out, r#"<circle cx="{px:.1}" cy="{py:.1}" r="3" fill="{colour}"/>"#);
         }
     }
     out.push_str("</svg>");

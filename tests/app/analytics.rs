@@ -154,30 +154,67 @@ impl World {
 
     async fn set_times(&self) {
         let (app, t) = (&self.app, &self.t);
-        times(app, &t[1], &[
-            ("created_at", "2025-03-03 09:00"), ("first_response_at", "2025-03-03 10:30"),
-            ("resolved_at", "2025-03-05 09:00"), ("closed_at", "2025-03-06 09:00"),
-            ("first_response_due_at", "2025-03-04 09:00"), ("resolution_due_at", "2025-03-06 09:00"),
-        ]).await;
+        times(
+            app,
+            &t[1],
+            &[
+                ("created_at", "2025-03-03 09:00"),
+                ("first_response_at", "2025-03-03 10:30"),
+                ("resolved_at", "2025-03-05 09:00"),
+                ("closed_at", "2025-03-06 09:00"),
+                ("first_response_due_at", "2025-03-04 09:00"),
+                ("resolution_due_at", "2025-03-06 09:00"),
+            ],
+        )
+        .await;
         times(app, &t[2], &[("created_at", "2025-03-04 10:00"), ("withdrawn_at", "2025-03-04 11:00")]).await;
-        times(app, &t[3], &[
-            ("created_at", "2025-03-05 09:00"), ("first_response_at", "2025-03-05 09:30"),
-            ("withdrawn_at", "2025-03-07 21:00"), ("resolution_due_at", "2025-03-08 09:00"),
-        ]).await;
-        times(app, &t[4], &[
-            ("created_at", "2025-03-10 09:00"), ("first_response_at", "2025-03-10 13:00"),
-            ("resolved_at", "2025-03-20 09:00"), ("closed_at", "2025-03-21 09:00"),
-            ("first_response_due_at", "2025-03-11 09:00"), ("resolution_due_at", "2025-03-13 09:00"),
-        ]).await;
-        times(app, &t[5], &[
-            ("created_at", "2025-02-25 10:00"), ("first_response_at", "2025-02-25 10:10"),
-            ("resolved_at", "2025-03-01 10:00"), ("closed_at", "2025-03-02 10:00"),
-            ("first_response_due_at", "2025-02-26 10:00"), ("resolution_due_at", "2025-02-28 10:00"),
-        ]).await;
-        times(app, &t[6], &[
-            ("created_at", "2025-03-30 10:00"), ("first_response_at", "2025-03-30 10:20"),
-            ("resolution_due_at", "2025-04-02 10:00"),
-        ]).await;
+        times(
+            app,
+            &t[3],
+            &[
+                ("created_at", "2025-03-05 09:00"),
+                ("first_response_at", "2025-03-05 09:30"),
+                ("withdrawn_at", "2025-03-07 21:00"),
+                ("resolution_due_at", "2025-03-08 09:00"),
+            ],
+        )
+        .await;
+        times(
+            app,
+            &t[4],
+            &[
+                ("created_at", "2025-03-10 09:00"),
+                ("first_response_at", "2025-03-10 13:00"),
+                ("resolved_at", "2025-03-20 09:00"),
+                ("closed_at", "2025-03-21 09:00"),
+                ("first_response_due_at", "2025-03-11 09:00"),
+                ("resolution_due_at", "2025-03-13 09:00"),
+            ],
+        )
+        .await;
+        times(
+            app,
+            &t[5],
+            &[
+                ("created_at", "2025-02-25 10:00"),
+                ("first_response_at", "2025-02-25 10:10"),
+                ("resolved_at", "2025-03-01 10:00"),
+                ("closed_at", "2025-03-02 10:00"),
+                ("first_response_due_at", "2025-02-26 10:00"),
+                ("resolution_due_at", "2025-02-28 10:00"),
+            ],
+        )
+        .await;
+        times(
+            app,
+            &t[6],
+            &[
+                ("created_at", "2025-03-30 10:00"),
+                ("first_response_at", "2025-03-30 10:20"),
+                ("resolution_due_at", "2025-04-02 10:00"),
+            ],
+        )
+        .await;
         times(app, &t[7], &[("created_at", "2025-03-31 10:00"), ("resolution_due_at", "2025-04-03 10:00")]).await;
         times(app, &t[8], &[("created_at", "2025-03-15 10:00"), ("resolution_due_at", "2025-03-18 10:00")]).await;
         for (n, cause) in [(1, "quality_defect"), (4, "parts"), (5, "user_error")] {
@@ -302,12 +339,12 @@ fn check_every_metric(tables: &[(&'static str, Table)]) {
         ])
     );
     assert_eq!(rows(tables, "products"), pairs(&[("DW-600 洗碗机", "7")]));
-    assert_eq!(
-        rows(tables, "causes"),
-        pairs(&[("Parts", "1"), ("Quality defect", "1"), ("User error", "1")])
-    );
+    assert_eq!(rows(tables, "causes"), pairs(&[("Parts", "1"), ("Quality defect", "1"), ("User error", "1")]));
     assert_eq!(rows(tables, "csat_scores"), pairs(&[("1", "0"), ("2", "0"), ("3", "1"), ("4", "0"), ("5", "1")]));
-    assert_eq!(rows(tables, "withdrawal_reasons"), pairs(&[("Submitted by mistake", "1"), ("Unhappy with the service", "1")]));
+    assert_eq!(
+        rows(tables, "withdrawal_reasons"),
+        pairs(&[("Submitted by mistake", "1"), ("Unhappy with the service", "1")])
+    );
     assert_eq!(rows(tables, "withdrawal_states"), pairs(&[("In progress", "1"), ("Submitted", "1")]));
     assert_eq!(
         rows(tables, "withdrawal_timing"),
@@ -381,11 +418,18 @@ async fn filters_change_the_numbers_as_expected() {
     assert_eq!(figure(&both, "Tickets closed"), "1", "T5");
     let both_again = w.tables(&format!("{PERIOD}&type=fault_repair&agent={}", w.a.id.0)).await;
     assert_eq!(figure(&both_again, "Tickets closed"), "2");
-    assert_eq!(rows(&both_again, "agents"), rows(&agent, "agents")[..1].to_vec().into_iter().map(|mut r| {
-        // T3 (a complaint) answered in 30 minutes is not a fault repair: 张工's mean is (90 + 240) / 2.
-        r[3] = "2.750".into();
-        r
-    }).collect::<Vec<_>>());
+    assert_eq!(
+        rows(&both_again, "agents"),
+        rows(&agent, "agents")[..1]
+            .to_vec()
+            .into_iter()
+            .map(|mut r| {
+                // T3 (a complaint) answered in 30 minutes is not a fault repair: 张工's mean is (90 + 240) / 2.
+                r[3] = "2.750".into();
+                r
+            })
+            .collect::<Vec<_>>()
+    );
 }
 
 #[actix_web::test]

@@ -174,7 +174,10 @@ fn withdrawal_timing(sums: &Sums, lang: Lang) -> Table {
             rows.push(vec![day, Cell::Text(format!("{hour:02}:00")), Cell::Int(*n)]);
         }
     }
-    Table { headers: headers(lang, &["analytics-col-weekday", "analytics-col-hour", "analytics-col-withdrawals"]), rows }
+    Table {
+        headers: headers(lang, &["analytics-col-weekday", "analytics-col-hour", "analytics-col-withdrawals"]),
+        rows,
+    }
 }
 
 /// The agent table: handled (closed in the period), open now, mean response and resolution, CSAT, SLA, reopens.
