@@ -102,7 +102,7 @@ pub async fn index(
     let tables = analytics::tables::all(&data, &filter, page.lang);
     let sections = tables.into_iter().map(|(slug, table)| section(&page, &data, slug, table)).collect();
     let combined = filter.slice().is_none();
-    let DashboardData { staff, product_lines, .. } = data;
+    let (staff, product_lines) = (data.staff.clone(), data.product_lines.clone());
     render_status(status, &DashboardPage { page: &page, input, errors, sections, staff, product_lines, combined })
 }
 

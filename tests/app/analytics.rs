@@ -14,7 +14,7 @@ use aftersales::i18n::Lang;
 use aftersales::services::SessionUser;
 use aftersales::services::analytics;
 use aftersales::services::tickets::{self as ticket_service, By, Change};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncConnection;
 use reqwest::StatusCode;
 
@@ -38,6 +38,11 @@ async fn user(app: &TestApp, role: Role, email: &str, name: &str) -> SessionUser
 }
 
 async fn step(pool: &Pool, number: &str, who: &SessionUser, action: Action) {
+    step_at(pool, number, who, action, Utc::now()).await;
+}
+
+/// One workflow step through the one path of every change, at `at`.
+async fn step_at(pool: &Pool, number: &str, who: &SessionUser, action: Action, at: DateTime<Utc>) {
     let mut conn = pool.get().await.expect("conn");
     let change = match action {
         Action::Reply => Change::new(action).text("您好，已收到。"),
@@ -46,9 +51,8 @@ async fn step(pool: &Pool, number: &str, who: &SessionUser, action: Action) {
         Action::RequestInfo => Change::new(action).text("请提供照片"),
         _ => Change::new(action),
     };
-    let now = Utc::now();
     conn.transaction::<_, AppError, _>(async |conn| {
-        ticket_service::apply(conn, number, By::Person(who), change, now).await.map(drop)
+        ticket_service::apply(conn, number, By::Person(who), change, at).await.map(drop)
     })
     .await
     .unwrap_or_else(|e| panic!("{action:?} on {number}: {e}"));
@@ -492,4 +496,42 @@ async fn a_bad_custom_range_comes_back_with_its_message() {
     assert!(page.first("#e-from").is_some() && page.first("#e-to").is_some());
     let today = Utc::now().date_naive();
     assert!(today > NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or(today), "the fixture's period is in the past");
+}
+
+#[actix_web::test]
+async fn durations_count_business_hours_where_the_policy_says_so() {
+    let app = TestApp::spawn().await;
+    let customer = app.signed_in(Role::Customer, "c@example.com").await;
+    let customer_id = app.count("SELECT id FROM users WHERE email = 'c@example.com'").await;
+    let c = SessionUser { id: UserId(customer_id), role: Role::Customer, name: "c".into() };
+    let a = user(&app, Role::Agent, "a@example.com", "张工").await;
+    let number = customer.file_ticket(&ticket_form("洗碗机不出水", &[])).await;
+    // Filed on a Friday at 17:00; the default policy counts business hours (Monday to Friday, 9 to 18).
+    times(&app, &number, &[("created_at", "2025-03-07 17:00")]).await;
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc);
+    for (action, when) in [
+        (Action::Take, "2025-03-07T17:30:00+08:00"),
+        (Action::Reply, "2025-03-10T10:00:00+08:00"),
+        (Action::Start, "2025-03-10T10:30:00+08:00"),
+        (Action::Resolve, "2025-03-10T11:00:00+08:00"),
+    ] {
+        step_at(&app.pool, &number, &a, action, at(when)).await;
+    }
+    step_at(&app.pool, &number, &c, Action::Confirm, at("2025-03-10T12:00:00+08:00")).await;
+    let mut conn = app.pool.get().await.expect("conn");
+    analytics::fold(&mut conn).await.expect("fold");
+    let input: FilterInput = serde_urlencoded::from_str(PERIOD).expect("query");
+    let filter = DashboardFilter::parse(&input, Utc::now().date_naive()).expect("filter");
+    let tables = analytics::dashboard_tables(&mut conn, &filter, Lang::En).await.expect("tables");
+    let figures = summary(&tables);
+    let value = |name: &str| figures.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    // Friday 17–18 and Monday 9–10: two working hours, not 65 wall-clock hours.
+    assert_eq!(value("First response, mean (h)"), "2.000");
+    assert_eq!(value("First response, median (h)"), "2.000");
+    // Friday 17–18 and Monday 9–11: three working hours.
+    assert_eq!(value("Resolution time, mean (h)"), "3.000");
+    // A rebuild keeps the measured minutes.
+    analytics::rebuild(&mut conn).await.expect("rebuild");
+    let again = analytics::dashboard_tables(&mut conn, &filter, Lang::En).await.expect("tables");
+    assert_eq!(again, tables);
 }

@@ -31,14 +31,14 @@ pub struct DashboardData {
 /// The figures for `filter`, never stale: what the rollups held at their last fold (cached under the fold's
 /// generation) plus the deltas not folded yet, read in one snapshot. Two or more filters at once have no rollup
 /// slice; they are summed from the per-ticket facts instead (cost grows with the tickets they match).
-pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) -> AppResult<DashboardData> {
+pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) -> AppResult<Arc<DashboardData>> {
     let zh = lang == Lang::ZhCn;
     let filter = filter.clone();
     let data = conn
         .build_transaction()
         .read_only()
         .repeatable_read()
-        .run(async |conn| -> AppResult<DashboardData> {
+        .run(async |conn| -> AppResult<Arc<DashboardData>> {
             let state = store::state(conn).await?;
             let slice = filter.slice();
             let key = cache::Key { database: state.database.clone(), filter: filter.clone(), zh };
@@ -62,13 +62,14 @@ pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) ->
                     data
                 }
             };
-            let mut data = (*stable).clone();
-            if slice.is_some() && state.pending {
-                for row in store::filtered_rows(conn, Source::Deltas, &filter).await? {
-                    data.sums.add(&row);
-                }
+            if slice.is_none() || !state.pending {
+                return Ok(stable);
             }
-            Ok(data)
+            let mut data = (*stable).clone();
+            for row in store::filtered_rows(conn, Source::Deltas, &filter).await? {
+                data.sums.add(&row);
+            }
+            Ok(Arc::new(data))
         })
         .await?;
     Ok(data)
