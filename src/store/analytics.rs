@@ -105,7 +105,10 @@ pub async fn rollup_rows(conn: &mut Conn, slice: &str, filter: &DashboardFilter)
           WHERE slice = $1 AND measure = 'open' AND ($4 = 0 OR agent_id = 0)
          UNION ALL
          SELECT agent_id, day, measure, key, n, total FROM analytics_rollup
-          WHERE $4 <> 0 AND slice = '' AND agent_id = $4 AND (day BETWEEN $2 AND $3 OR measure = 'open')",
+          WHERE $4 <> 0 AND slice = '' AND day BETWEEN $2 AND $3 AND agent_id = $4 AND measure <> 'open'
+         UNION ALL
+         SELECT agent_id, day, measure, key, n, total FROM analytics_rollup
+          WHERE $4 <> 0 AND slice = '' AND measure = 'open' AND agent_id = $4",
     )
     .bind::<Text, _>(slice)
     .bind::<Date, _>(filter.from)
