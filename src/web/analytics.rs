@@ -10,13 +10,15 @@ use crate::domain::analytics::{DashboardFilter, FilterInput, Grouping, Preset};
 use crate::domain::table::{Cell, Table};
 use crate::domain::validate::FieldErrors;
 use crate::domain::{Channel, TicketType};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::services::analytics::cache::GenerationCache;
 use crate::services::analytics::{self, DashboardData};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
+use std::sync::Arc;
 
 /// One table of the dashboard as the page shows it.
 pub struct Section {
@@ -34,7 +36,8 @@ pub struct DashboardPage<'a> {
     pub page: &'a Page,
     pub input: FilterInput,
     pub errors: FieldErrors,
-    pub sections: Vec<Section>,
+    /// The rendered [`SectionsPartial`].
+    pub sections: Arc<String>,
     pub staff: Vec<(String, String)>,
     pub product_lines: Vec<String>,
     /// Two or more filters at once: the figures were summed from per-ticket facts.
@@ -72,6 +75,17 @@ impl DashboardPage<'_> {
     pub fn custom(&self) -> bool {
         self.input.period.trim() == Preset::Custom.code()
     }
+}
+
+/// Every section of the dashboard: a chart and the table with its numbers.
+#[derive(Template)]
+#[template(path = "analytics/sections_partial.html")]
+pub struct SectionsPartial<'a> {
+    pub page: &'a Page,
+    pub sections: Vec<Section>,
+}
+
+impl SectionsPartial<'_> {
     /// A cell as the page shows it: measured numbers to one decimal.
     pub fn cell(&self, cell: &Cell) -> String {
         match cell {
@@ -81,6 +95,24 @@ impl DashboardPage<'_> {
             Cell::Empty => "—".into(),
         }
     }
+}
+
+/// The sections as rendered for a view, language and generation of the rollups.
+static RENDERED: GenerationCache<(String, DashboardFilter, &'static str), String> = GenerationCache::new();
+
+/// The sections' markup, from the cache when the figures are exactly a generation's.
+fn sections(page: &Page, filter: &DashboardFilter, data: &DashboardData) -> AppResult<Arc<String>> {
+    let key = data.stamp.as_ref().map(|(database, g)| ((database.clone(), filter.clone(), page.lang.code()), *g));
+    if let Some(hit) = key.as_ref().and_then(|(key, g)| RENDERED.get(key, *g)) {
+        return Ok(hit);
+    }
+    let tables = analytics::tables::all(data, filter, page.lang);
+    let sections = tables.into_iter().map(|(slug, table)| section(page, data, slug, table)).collect();
+    let html = Arc::new(SectionsPartial { page, sections }.render().map_err(AppError::internal)?);
+    if let Some((key, g)) = key {
+        RENDERED.put(key, g, html.clone());
+    }
+    Ok(html)
 }
 
 /// `GET /analytics`
@@ -99,8 +131,7 @@ pub async fn index(
         Err(errors) => (DashboardFilter::default_for(today), errors, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let data = analytics::dashboard(&mut conn, &filter, page.lang).await?;
-    let tables = analytics::tables::all(&data, &filter, page.lang);
-    let sections = tables.into_iter().map(|(slug, table)| section(&page, &data, slug, table)).collect();
+    let sections = sections(&page, &filter, &data)?;
     let combined = filter.slice().is_none();
     let (staff, product_lines) = (data.staff.clone(), data.product_lines.clone());
     render_status(status, &DashboardPage { page: &page, input, errors, sections, staff, product_lines, combined })
