@@ -9,9 +9,12 @@ use std::sync::{Arc, Mutex};
 /// Entries kept at most; beyond, the cache starts again (filters are few; a full cache means many custom ranges).
 const CAPACITY: usize = 512;
 
+/// Each value with the generation it is valid for.
+type Entries<K, V> = HashMap<K, (i64, Arc<V>)>;
+
 /// Values by key, each valid for one generation.
 pub struct GenerationCache<K, V> {
-    entries: Mutex<Option<HashMap<K, (i64, Arc<V>)>>>,
+    entries: Mutex<Option<Entries<K, V>>>,
 }
 
 impl<K: Hash + Eq, V> GenerationCache<K, V> {
