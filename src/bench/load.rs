@@ -57,10 +57,12 @@ pub async fn load(url: &str, tickets: u64, tz: chrono_tz::Tz) -> anyhow::Result<
         "the database holds {existing} tickets but no finished bench load: give an empty one"
     );
     client.batch_execute("SET maintenance_work_mem = '256MB'").await?;
+    super::analytics::before_copy(&client).await?;
     let hash = crate::services::accounts::hash_password(PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     copy_users(&client, tickets, &hash).await?;
     let indexes = drop_indexes(&client).await?;
     let events = copy_tickets(&client, tickets, tz).await?;
+    super::analytics::enrich(&client).await?;
     println!("copied in {:.0} s; building {} indexes …", started.elapsed().as_secs_f64(), indexes.len());
     for definition in &indexes {
         client.batch_execute(definition).await.with_context(|| definition.clone())?;
@@ -75,6 +77,7 @@ pub async fn load(url: &str, tickets: u64, tz: chrono_tz::Tz) -> anyhow::Result<
                  SELECT to_date(substr(number, 3, 8), 'YYYYMMDD'), max(substr(number, 12)::int) FROM tickets GROUP BY 1;",
         )
         .await?;
+    super::analytics::rebuild(&client).await?;
     // As autovacuum would leave a live database: statistics, and the visibility map that index-only scans need.
     client.batch_execute("VACUUM (ANALYZE)").await?;
     let loaded = Loaded { tickets: tickets as i64, events, load_seconds: started.elapsed().as_secs_f64() };

@@ -2,6 +2,7 @@
 //! server as a child process, drives it over loopback with a bounded load per scenario and reports the figures
 //! (a table, and `target/bench/report.json`).
 
+pub mod analytics;
 pub mod client;
 pub mod data;
 pub mod export;
@@ -168,9 +169,10 @@ async fn fixtures(client: &tokio_postgres::Client, base: &str) -> anyhow::Result
         .context("picking tickets")?;
     let tickets: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     anyhow::ensure!(!tickets.is_empty(), "too few tickets loaded");
+    let supervisor = client::sign_in(base, "supervisor1@bench.test", load::PASSWORD).await?;
     let deep_page = deep_page(&agents[0], base).await?;
     check_searches(&agents[0], base).await?;
-    Ok(Fixtures { base: base.to_owned(), agents, customers, tickets, assigned, deep_page })
+    Ok(Fixtures { base: base.to_owned(), agents, supervisor, customers, tickets, assigned, deep_page })
 }
 
 /// Every search term finds tickets, so no search scenario quietly measures an empty (or unfiltered) page.

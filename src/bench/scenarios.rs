@@ -18,6 +18,8 @@ const CAP_PER_SECOND: u64 = 50_000;
 pub struct Fixtures {
     pub base: String,
     pub agents: Vec<Session>,
+    /// A signed-in supervisor (the dashboard).
+    pub supervisor: Session,
     pub customers: Vec<Session>,
     /// Random tickets, for the ticket page.
     pub tickets: Vec<String>,
@@ -46,9 +48,10 @@ pub enum Scenario {
     Search(usize),
     SearchEn,
     Mixed,
+    Dashboard,
 }
 
-pub const ALL: [Scenario; 15] = [
+pub const ALL: [Scenario; 16] = [
     Scenario::Floor,
     Scenario::Queue,
     Scenario::QueueFiltered,
@@ -63,6 +66,7 @@ pub const ALL: [Scenario; 15] = [
     Scenario::Search(4),
     Scenario::SearchEn,
     Scenario::Mixed,
+    Scenario::Dashboard,
     // The floor once more at the end, to see the machine did not change under the run (not reported).
     Scenario::Floor,
 ];
@@ -81,6 +85,7 @@ impl Scenario {
             Scenario::Search(n) => format!("search_zh{n}"),
             Scenario::SearchEn => "search_en".into(),
             Scenario::Mixed => "mixed".into(),
+            Scenario::Dashboard => "dashboard".into(),
         }
     }
 
@@ -107,6 +112,10 @@ impl Scenario {
             }
             Scenario::Search(n) => get(search_path(SEARCH_ZH[n - 1])),
             Scenario::SearchEn => get(search_path(SEARCH_EN)),
+            Scenario::Dashboard => {
+                let views = super::analytics::DASHBOARD_VIEWS;
+                Call::Get(&f.supervisor, views[rng.random_range(0..views.len())].into())
+            }
             Scenario::Mixed => match rng.random_range(0..100) {
                 0..70 => Scenario::Queue.call(f, worker, rng),
                 70..90 => Scenario::Ticket.call(f, worker, rng),

@@ -232,6 +232,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_marks,
     outbox,
     exports,
+    analytics_minutes,
+    analytics_facts,
+    analytics_deltas,
+    analytics_rollup,
+    analytics_state,
 );
 
 diesel::table! {
@@ -407,3 +412,63 @@ diesel::table! {
 }
 
 diesel::joinable!(exports -> users (requested_by));
+// Analytics (see the analytics migration); read and written by its SQL functions and `store::analytics`.
+diesel::table! {
+    analytics_minutes (ticket_id) {
+        ticket_id -> Int8,
+        response_minutes -> Nullable<Int4>,
+        resolution_minutes -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    /// No key of its own: a ticket's rows are replaced together (the key here is for diesel only).
+    analytics_facts (ticket_id, measure, day, key) {
+        ticket_id -> Int8,
+        measure -> Text,
+        day -> Date,
+        key -> Text,
+        n -> Int8,
+        total -> Int8,
+        ticket_type -> Text,
+        product_line -> Nullable<Text>,
+        channel -> Text,
+        agent_id -> Nullable<Int8>,
+        region -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    analytics_deltas (id) {
+        id -> Int8,
+        measure -> Text,
+        day -> Date,
+        key -> Text,
+        n -> Int8,
+        total -> Int8,
+        ticket_type -> Text,
+        product_line -> Nullable<Text>,
+        channel -> Text,
+        agent_id -> Nullable<Int8>,
+        region -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    analytics_rollup (slice, day, agent_id, measure, key) {
+        slice -> Text,
+        day -> Date,
+        agent_id -> Int8,
+        measure -> Text,
+        key -> Text,
+        n -> Int8,
+        total -> Int8,
+    }
+}
+
+diesel::table! {
+    analytics_state (single) {
+        single -> Bool,
+        generation -> Int8,
+    }
+}

@@ -1,6 +1,7 @@
 //! Pure rules of the after-sales domain: no I/O here, so everything is unit-tested directly.
 
 pub mod account_form;
+pub mod analytics;
 pub mod assignment;
 pub mod attachment;
 pub mod calendar;

@@ -2,6 +2,7 @@
 //! `store`, and writes the event. Handlers call exactly one of these.
 
 pub mod accounts;
+pub mod analytics;
 pub mod approvals;
 pub mod assignment;
 pub mod attachments;

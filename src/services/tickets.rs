@@ -329,6 +329,11 @@ pub async fn apply(
         && change.text.is_some()
         && !change.internal
         && tickets::mark_first_response(conn, ticket.id, now).await?;
+    // Analytics count these two durations on the business calendar where the policy says so.
+    let closing = matches!(milestone(change.action), Some(Milestone::Closed));
+    if responded || closing {
+        super::analytics::measure(conn, &updated, responded.then_some(now), closing).await?;
+    }
     // The SLA clock: a new state may pause, resume or stop it; a first response
     // moves it on to the resolution target.
     if responded || next != ticket.state {

@@ -1,6 +1,7 @@
 //! Queries, one module per aggregate; each function takes a connection so a
 //! service can compose several in one transaction.
 
+pub mod analytics;
 pub mod assignment;
 pub mod attachments;
 pub mod causes;

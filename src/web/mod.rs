@@ -1,6 +1,7 @@
 //! The HTTP side: the route table, extractors, middleware and one module per area.
 
 pub mod account;
+pub mod analytics;
 pub mod approvals;
 pub mod assets;
 pub mod attachments;
@@ -11,6 +12,7 @@ pub mod bench_floor;
 pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
+pub mod chart;
 pub mod compensation;
 pub mod context;
 pub mod csrf;
@@ -140,6 +142,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/exports", web::post().to(exports::start))
         .route("/exports/{id}", web::get().to(exports::show))
         .route("/exports/{id}/download", web::get().to(exports::download));
+    // Supervisor analytics (数据分析): the dashboard.
+    cfg.route("/analytics", web::get().to(analytics::index));
     // The benchmark's floor (issue 7): only in the bench build, never in the product.
     #[cfg(feature = "bench")]
     cfg.route("/bench/floor", web::get().to(bench_floor::floor));

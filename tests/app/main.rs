@@ -3,6 +3,7 @@
 mod browser;
 mod helpers;
 
+mod analytics;
 mod approvals;
 mod assignment;
 mod attachments;

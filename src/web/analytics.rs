@@ -1,0 +1,202 @@
+//! 数据分析: the supervisors' dashboard at `/analytics`. One GET form (period, grouping, filters) and, for the
+//! chosen view, a section per table: a short note on what it counts, a server-drawn SVG chart, and the table
+//! with the chart's numbers. A custom range that is not one re-renders the form with the message by its field.
+
+use super::chart;
+use super::context::{Choice, Page};
+use super::render_status;
+use super::session::Supervisor;
+use crate::domain::analytics::{DashboardFilter, FilterInput, Grouping, Preset};
+use crate::domain::table::{Cell, Table};
+use crate::domain::validate::FieldErrors;
+use crate::domain::{Channel, TicketType};
+use crate::error::{AppError, AppResult};
+use crate::services::analytics::cache::GenerationCache;
+use crate::services::analytics::{self, DashboardData};
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use std::sync::Arc;
+
+/// One table of the dashboard as the page shows it.
+pub struct Section {
+    pub slug: &'static str,
+    pub title: String,
+    pub help: String,
+    /// The chart's SVG markup (built here, labels escaped), if the table has one.
+    pub chart: Option<String>,
+    pub table: Table,
+}
+
+#[derive(Template)]
+#[template(path = "analytics/index.html")]
+pub struct DashboardPage<'a> {
+    pub page: &'a Page,
+    pub input: FilterInput,
+    pub errors: FieldErrors,
+    /// The rendered [`SectionsPartial`].
+    pub sections: Arc<String>,
+    pub staff: Vec<(String, String)>,
+    pub product_lines: Vec<String>,
+    /// Two or more filters at once: the figures were summed from per-ticket facts.
+    pub combined: bool,
+}
+
+impl DashboardPage<'_> {
+    pub fn periods(&self) -> Vec<Choice> {
+        self.page.choices(Preset::ALL, self.input.period.trim())
+    }
+    pub fn groups(&self) -> Vec<Choice> {
+        self.page.choices(Grouping::ALL, self.input.group.trim())
+    }
+    pub fn types(&self) -> Vec<Choice> {
+        self.page.choices(TicketType::ALL, self.input.ticket_type.trim())
+    }
+    pub fn channels(&self) -> Vec<Choice> {
+        self.page.choices(Channel::ALL, self.input.channel.trim())
+    }
+    pub fn agents(&self) -> Vec<Choice> {
+        let current = self.input.agent.trim();
+        self.staff
+            .iter()
+            .map(|(id, name)| Choice { code: id.clone(), label: name.clone(), selected: id == current })
+            .collect()
+    }
+    pub fn lines(&self) -> Vec<Choice> {
+        let current = self.input.line.trim();
+        self.product_lines
+            .iter()
+            .map(|line| Choice { code: line.clone(), label: line.clone(), selected: line == current })
+            .collect()
+    }
+    /// The custom range's inputs show when it is chosen (or asked for with a problem).
+    pub fn custom(&self) -> bool {
+        self.input.period.trim() == Preset::Custom.code()
+    }
+}
+
+/// Every section of the dashboard: a chart and the table with its numbers.
+#[derive(Template)]
+#[template(path = "analytics/sections_partial.html")]
+pub struct SectionsPartial<'a> {
+    pub page: &'a Page,
+    pub sections: Vec<Section>,
+}
+
+impl SectionsPartial<'_> {
+    /// A cell as the page shows it: measured numbers to one decimal.
+    pub fn cell(&self, cell: &Cell) -> String {
+        match cell {
+            Cell::Text(text) => text.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => format!("{x:.1}"),
+            Cell::Empty => "—".into(),
+        }
+    }
+}
+
+/// The sections as rendered for a view, language and generation of the rollups.
+static RENDERED: GenerationCache<(String, DashboardFilter, &'static str), String> = GenerationCache::new();
+
+/// The sections' markup, from the cache when the figures are exactly a generation's.
+fn sections(page: &Page, filter: &DashboardFilter, data: &DashboardData) -> AppResult<Arc<String>> {
+    let key = data.stamp.as_ref().map(|(database, g)| ((database.clone(), filter.clone(), page.lang.code()), *g));
+    if let Some(hit) = key.as_ref().and_then(|(key, g)| RENDERED.get(key, *g)) {
+        return Ok(hit);
+    }
+    let tables = analytics::tables::all(data, filter, page.lang);
+    let sections = tables.into_iter().map(|(slug, table)| section(page, data, slug, table)).collect();
+    let html = Arc::new(SectionsPartial { page, sections }.render().map_err(AppError::internal)?);
+    if let Some((key, g)) = key {
+        RENDERED.put(key, g, html.clone());
+    }
+    Ok(html)
+}
+
+/// `GET /analytics`
+pub async fn index(
+    _: Supervisor,
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<FilterInput>,
+) -> AppResult<HttpResponse> {
+    let input = query.into_inner();
+    let today = Utc::now().with_timezone(&state.tz).date_naive();
+    let mut conn = state.pool.get().await?;
+    let (filter, errors, status) = match DashboardFilter::parse(&input, today) {
+        Ok(filter) => (filter, FieldErrors::default(), StatusCode::OK),
+        // The form comes back with the message; the figures stay those of the default view.
+        Err(errors) => (DashboardFilter::default_for(today), errors, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let data = analytics::dashboard(&mut conn, &filter, page.lang).await?;
+    let sections = sections(&page, &filter, &data)?;
+    let combined = filter.slice().is_none();
+    let (staff, product_lines) = (data.staff.clone(), data.product_lines.clone());
+    render_status(status, &DashboardPage { page: &page, input, errors, sections, staff, product_lines, combined })
+}
+
+/// The bars of a (label, count) table.
+fn bar_rows(table: &Table, value_column: usize) -> Vec<(String, f64)> {
+    table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let label = match row.first()? {
+                Cell::Text(text) => text.clone(),
+                Cell::Int(n) => n.to_string(),
+                _ => return None,
+            };
+            let value = match row.get(value_column)? {
+                Cell::Int(n) => *n as f64,
+                Cell::Num(x) => *x,
+                _ => return None,
+            };
+            Some((label, value))
+        })
+        .collect()
+}
+
+/// A trend column as a series.
+fn column(table: &Table, index: usize) -> Vec<Option<f64>> {
+    table
+        .rows
+        .iter()
+        .map(|row| match row.get(index) {
+            Some(Cell::Int(n)) => Some(*n as f64),
+            Some(Cell::Num(x)) => Some(*x),
+            _ => None,
+        })
+        .collect()
+}
+
+fn section(page: &Page, data: &DashboardData, slug: &'static str, table: Table) -> Section {
+    let title = page.t(&format!("analytics-section-{slug}"));
+    let chart = match slug {
+        "summary" | "agents" => None,
+        "trend" => {
+            let x: Vec<String> = table.rows.iter().map(|r| page_cell_text(r.first())).collect();
+            let series: Vec<(String, Vec<Option<f64>>)> =
+                (1..=3).map(|i| (table.headers[i].clone(), column(&table, i))).collect();
+            let volume = chart::lines(&title, &x, &series);
+            let hours: Vec<(String, Vec<Option<f64>>)> =
+                (4..=5).map(|i| (table.headers[i].clone(), column(&table, i))).collect();
+            Some(volume + &chart::lines(&page.t("analytics-chart-hours"), &x, &hours))
+        }
+        "withdrawal_timing" => {
+            let days = std::array::from_fn(|i| page.t(&format!("analytics-weekday-{}", i + 1)));
+            Some(chart::heatmap(&title, &days, &data.sums.withdrawal_heat()))
+        }
+        _ if table.rows.is_empty() => None,
+        _ => Some(chart::bars(&title, &bar_rows(&table, 1))),
+    };
+    Section { slug, help: page.t(&format!("analytics-help-{slug}")), title, chart, table }
+}
+
+fn page_cell_text(cell: Option<&Cell>) -> String {
+    match cell {
+        Some(Cell::Text(text)) => text.clone(),
+        _ => String::new(),
+    }
+}
