@@ -5,8 +5,9 @@
 use super::client::{self, Session};
 use super::server::ServerProcess;
 use crate::db::Pool;
+use crate::jobs::analytics_fold::AnalyticsFold;
 use crate::jobs::ticket_export::TicketExport;
-use crate::jobs::{Registry, Worker, WorkerConfig};
+use crate::jobs::{ANALYTICS_FOLD_EVERY, Registry, Worker, WorkerConfig};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,11 +29,14 @@ pub struct ExportFigures {
     pub server_rss_mb_before: f64,
 }
 
-/// In the server process: a worker that runs export jobs only, so the other sweeps (SLA, auto-close) do not
-/// disturb the scenarios' figures. It lives as long as the server (the process exits with it).
+/// In the server process: a worker that runs export jobs and the analytics fold only, so the other sweeps (SLA,
+/// auto-close) do not disturb the scenarios' figures. It lives as long as the server (the process exits with it).
 pub fn start_worker(pool: Pool) {
     let mut registry = Registry::new();
     registry.register(TicketExport);
+    // The dashboard reads rollups plus the deltas not folded yet: without the fold that `serve` runs every 2 s, the
+    // deltas of every filing in the run would pile up and be summed on each view.
+    registry.register_every(AnalyticsFold, ANALYTICS_FOLD_EVERY);
     let config = WorkerConfig { poll: Duration::from_millis(100), ..WorkerConfig::default() };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     actix_web::rt::spawn(async move {

@@ -11,6 +11,8 @@ use crate::domain::table::{Cell, Table};
 use crate::domain::validate::FieldErrors;
 use crate::domain::{Channel, TicketType};
 use crate::error::{AppError, AppResult};
+use crate::export::Format;
+use crate::export::download::table_download;
 use crate::services::analytics::cache::GenerationCache;
 use crate::services::analytics::{self, DashboardData};
 use crate::startup::AppState;
@@ -46,7 +48,9 @@ pub struct DashboardPage<'a> {
 
 impl DashboardPage<'_> {
     pub fn periods(&self) -> Vec<Choice> {
-        self.page.choices(Preset::ALL, self.input.period.trim())
+        // No period asked for is the default view's: the last 30 days.
+        let asked = self.input.period.trim();
+        self.page.choices(Preset::ALL, if asked.is_empty() { Preset::Last30.code() } else { asked })
     }
     pub fn groups(&self) -> Vec<Choice> {
         self.page.choices(Grouping::ALL, self.input.group.trim())
@@ -83,6 +87,8 @@ impl DashboardPage<'_> {
 pub struct SectionsPartial<'a> {
     pub page: &'a Page,
     pub sections: Vec<Section>,
+    /// The view's filters as a query string, for each table's download links.
+    pub query: &'a str,
 }
 
 impl SectionsPartial<'_> {
@@ -98,17 +104,20 @@ impl SectionsPartial<'_> {
 }
 
 /// The sections as rendered for a view, language and generation of the rollups.
-static RENDERED: GenerationCache<(String, DashboardFilter, &'static str), String> = GenerationCache::new();
+static RENDERED: GenerationCache<(String, DashboardFilter, &'static str, String), String> = GenerationCache::new();
 
 /// The sections' markup, from the cache when the figures are exactly a generation's.
-fn sections(page: &Page, filter: &DashboardFilter, data: &DashboardData) -> AppResult<Arc<String>> {
-    let key = data.stamp.as_ref().map(|(database, g)| ((database.clone(), filter.clone(), page.lang.code()), *g));
+fn sections(page: &Page, filter: &DashboardFilter, query: &str, data: &DashboardData) -> AppResult<Arc<String>> {
+    let key = data
+        .stamp
+        .as_ref()
+        .map(|(database, g)| ((database.clone(), filter.clone(), page.lang.code(), query.to_owned()), *g));
     if let Some(hit) = key.as_ref().and_then(|(key, g)| RENDERED.get(key, *g)) {
         return Ok(hit);
     }
     let tables = analytics::tables::all(data, filter, page.lang);
     let sections = tables.into_iter().map(|(slug, table)| section(page, data, slug, table)).collect();
-    let html = Arc::new(SectionsPartial { page, sections }.render().map_err(AppError::internal)?);
+    let html = Arc::new(SectionsPartial { page, sections, query }.render().map_err(AppError::internal)?);
     if let Some((key, g)) = key {
         RENDERED.put(key, g, html.clone());
     }
@@ -131,10 +140,40 @@ pub async fn index(
         Err(errors) => (DashboardFilter::default_for(today), errors, StatusCode::UNPROCESSABLE_ENTITY),
     };
     let data = analytics::dashboard(&mut conn, &filter, page.lang).await?;
-    let sections = sections(&page, &filter, &data)?;
+    let query = serde_urlencoded::to_string(&input).map_err(AppError::internal)?;
+    let sections = sections(&page, &filter, &query, &data)?;
     let combined = filter.slice().is_none();
     let (staff, product_lines) = (data.staff.clone(), data.product_lines.clone());
     render_status(status, &DashboardPage { page: &page, input, errors, sections, staff, product_lines, combined })
+}
+
+/// A download of one dashboard table: its slug, the file format and the view's filters.
+#[derive(Debug, serde::Deserialize)]
+pub struct TableDownload {
+    #[serde(default)]
+    table: String,
+    #[serde(default)]
+    format: String,
+    #[serde(flatten)]
+    filter: FilterInput,
+}
+
+/// `GET /analytics/export?table=…&format=csv|xlsx&<filters>`: one table of the dashboard as a file, with the same
+/// numbers as the page (both come from `analytics::dashboard_tables`).
+pub async fn download(
+    _: Supervisor,
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<TableDownload>,
+) -> AppResult<HttpResponse> {
+    let wanted = query.into_inner();
+    let format = Format::parse(&wanted.format).map_err(|_| AppError::BadRequest("analytics-error-format"))?;
+    let today = Utc::now().with_timezone(&state.tz).date_naive();
+    let filter = DashboardFilter::parse(&wanted.filter, today).map_err(AppError::Invalid)?;
+    let mut conn = state.pool.get().await?;
+    let tables = analytics::dashboard_tables(&mut conn, &filter, page.lang).await?;
+    let (slug, table) = tables.into_iter().find(|(slug, _)| *slug == wanted.table).ok_or(AppError::NotFound)?;
+    table_download(&table, format, &format!("analytics-{slug}-{}-{}", filter.from, filter.to))
 }
 
 /// The bars of a (label, count) table.

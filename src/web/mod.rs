@@ -143,7 +143,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/exports/{id}", web::get().to(exports::show))
         .route("/exports/{id}/download", web::get().to(exports::download));
     // Supervisor analytics (数据分析): the dashboard.
-    cfg.route("/analytics", web::get().to(analytics::index));
+    cfg.route("/analytics", web::get().to(analytics::index))
+        .route("/analytics/export", web::get().to(analytics::download));
     // The benchmark's floor (issue 7): only in the bench build, never in the product.
     #[cfg(feature = "bench")]
     cfg.route("/bench/floor", web::get().to(bench_floor::floor));

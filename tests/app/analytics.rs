@@ -535,3 +535,85 @@ async fn durations_count_business_hours_where_the_policy_says_so() {
     let again = analytics::dashboard_tables(&mut conn, &filter, Lang::En).await.expect("tables");
     assert_eq!(again, tables);
 }
+
+/// The numbers of a table, cell by cell (None where the cell is text or empty), to compare files with the page.
+fn numbers_of(table: &Table) -> Vec<Vec<Option<f64>>> {
+    let number = |c: &Cell| match c {
+        Cell::Int(n) => Some(*n as f64),
+        Cell::Num(x) => Some(*x),
+        Cell::Text(_) | Cell::Empty => None,
+    };
+    table.rows.iter().map(|row| row.iter().map(number).collect()).collect()
+}
+
+fn same_numbers(slug: &str, expected: &[Vec<Option<f64>>], got: &[Vec<Option<f64>>]) {
+    assert_eq!(expected.len(), got.len(), "{slug}: rows");
+    for (e_row, g_row) in expected.iter().zip(got) {
+        for (e, g) in e_row.iter().zip(g_row) {
+            if let Some(e) = e {
+                let g = g.unwrap_or_else(|| panic!("{slug}: {e} missing in the file"));
+                assert!((e - g).abs() < 1e-6, "{slug}: {e} on the page, {g} in the file");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_dashboard_table_downloads_as_csv_and_xlsx_with_the_numbers_of_the_page() {
+    use calamine::{Data, Reader, Xlsx};
+    let w = World::new().await;
+    let tables = w.tables(PERIOD).await;
+    assert!(tables.len() >= 10);
+    for (slug, table) in &tables {
+        let expected = numbers_of(table);
+        let res = w.supervisor.get(&format!("/analytics/export?table={slug}&format=csv&{PERIOD}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{slug}");
+        assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let text = res.text().await.unwrap();
+        let body = text.strip_prefix('\u{feff}').expect("CSV starts with the byte-order mark");
+        let mut reader = csv::ReaderBuilder::new().from_reader(body.as_bytes());
+        let got: Vec<Vec<Option<f64>>> =
+            reader.records().map(|r| r.unwrap().iter().map(|cell| cell.parse::<f64>().ok()).collect()).collect();
+        same_numbers(slug, &expected, &got);
+
+        let res = w.supervisor.get(&format!("/analytics/export?table={slug}&format=xlsx&{PERIOD}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{slug}");
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
+        let range = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+        let got: Vec<Vec<Option<f64>>> = range
+            .rows()
+            .skip(1)
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        Data::Int(n) => Some(*n as f64),
+                        Data::Float(x) => Some(*x),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        same_numbers(slug, &expected, &got);
+    }
+}
+
+#[actix_web::test]
+async fn only_supervisors_download_dashboard_tables_and_bad_requests_say_why() {
+    let app = TestApp::spawn().await;
+    let path = format!("/analytics/export?table=summary&format=csv&{PERIOD}");
+    for (role, email) in [(Role::Customer, "c@example.com"), (Role::Agent, "a@example.com")] {
+        let browser = app.signed_in(role, email).await;
+        assert_eq!(browser.get(&path).await.status(), StatusCode::FORBIDDEN, "{role:?}");
+    }
+    assert_eq!(app.browser().get(&path).await.status(), StatusCode::SEE_OTHER, "signed out");
+    let supervisor = app.signed_in(Role::Supervisor, "s@example.com").await;
+    let status = |path: String| {
+        let supervisor = &supervisor;
+        async move { supervisor.get(&path).await.status() }
+    };
+    assert_eq!(status(format!("/analytics/export?table=nope&format=csv&{PERIOD}")).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(format!("/analytics/export?table=summary&format=pdf&{PERIOD}")).await, StatusCode::BAD_REQUEST);
+    let bad_range = "/analytics/export?table=summary&format=csv&period=custom&from=2025-03-31&to=2025-03-01";
+    assert_eq!(status(bad_range.into()).await, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -225,6 +225,11 @@ impl Chrome {
         self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Runs an asynchronous script: it answers by calling its last argument.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute_async(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
     async fn wait_until<F, Fut>(&self, what: &str, mut ready: F)
     where
         F: FnMut() -> Fut,

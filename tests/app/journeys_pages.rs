@@ -50,6 +50,7 @@ pub const MAIN_PAGES: &[MainPage] = &[
     MainPage { who: Who::Agent, path: "/tickets/{ticket}", screenshot: None },
     MainPage { who: Who::Agent, path: "/intake", screenshot: None },
     MainPage { who: Who::Supervisor, path: "/approvals", screenshot: None },
+    MainPage { who: Who::Supervisor, path: "/analytics", screenshot: Some("dashboard") },
     MainPage { who: Who::Supervisor, path: "/settings", screenshot: None },
     MainPage { who: Who::Supervisor, path: "/staff", screenshot: None },
     MainPage { who: Who::Supervisor, path: "/notifications", screenshot: None },
@@ -142,6 +143,33 @@ async fn every_main_page_passes_axe_core_and_is_photographed() {
         chrome.assert_clean(&path).await;
     }
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    chrome.close().await;
+}
+
+#[actix_web::test]
+async fn a_supervisor_reads_the_dashboard_charts_and_downloads_a_table() {
+    let world = lived_in_world().await;
+    let Some(chrome) = Chrome::open(&world.app).await else { return };
+    chrome.login(Who::Supervisor.login().expect("a login")).await;
+    chrome.click_and_settle("a[href='/analytics']").await;
+    chrome.see("h1", "数据分析").await;
+    assert!(chrome.exists("svg.chart").await, "charts on the dashboard");
+    // The CSV link of the summary table, fetched as the browser would download it.
+    let answer = chrome
+        .js_async(
+            "const done = arguments[arguments.length - 1];
+             const a = document.querySelector('#summary a[href*=\"format=csv\"]');
+             fetch(a.href).then(r => r.arrayBuffer().then(b => {
+                 const bytes = new Uint8Array(b);
+                 done([r.status, r.headers.get('content-disposition'), [bytes[0], bytes[1], bytes[2]]]);
+             }));",
+            vec![],
+        )
+        .await;
+    assert_eq!(answer[0], 200, "{answer}");
+    assert!(answer[1].as_str().is_some_and(|d| d.starts_with("attachment")), "{answer}");
+    assert_eq!(answer[2], serde_json::json!([0xef, 0xbb, 0xbf]), "a CSV that Excel reads as UTF-8 (BOM): {answer}");
+    chrome.assert_clean("the dashboard and its download").await;
     chrome.close().await;
 }
 

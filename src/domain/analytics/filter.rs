@@ -46,7 +46,7 @@ impl Grouping {
 }
 
 /// The query string as typed.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct FilterInput {
     pub period: String,

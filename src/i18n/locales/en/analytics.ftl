@@ -135,3 +135,6 @@ analytics-weekday-4 = Thu
 analytics-weekday-5 = Fri
 analytics-weekday-6 = Sat
 analytics-weekday-7 = Sun
+
+analytics-download = Download:
+analytics-error-format = Choose CSV or XLSX.

@@ -135,3 +135,6 @@ analytics-weekday-4 = 周四
 analytics-weekday-5 = 周五
 analytics-weekday-6 = 周六
 analytics-weekday-7 = 周日
+
+analytics-download = 下载：
+analytics-error-format = 请选择 CSV 或 XLSX。
