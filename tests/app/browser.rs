@@ -185,15 +185,21 @@ impl Chrome {
     }
 
     pub async fn resize(&self, width: u32, height: u32) {
-        self.client.set_window_size(width, height).await.expect("window size");
-        // The window includes the browser's frame; the page must get exactly this viewport.
-        let inner = self.js("return [window.innerWidth, window.innerHeight]", vec![]).await;
-        let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
-        if (w, h) != (width, height) {
-            self.client.set_window_size(2 * width - w, 2 * height - h).await.expect("window size");
+        // The window includes the browser's frame and resizes asynchronously: correct by the frame until the page
+        // gets exactly this viewport.
+        let (mut window_w, mut window_h) = (width, height);
+        for _ in 0..20 {
+            self.client.set_window_size(window_w, window_h).await.expect("window size");
             let inner = self.js("return [window.innerWidth, window.innerHeight]", vec![]).await;
-            assert_eq!(inner, json!([width, height]), "the page's viewport");
+            let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
+            if (w, h) == (width, height) {
+                return;
+            }
+            (window_w, window_h) = ((window_w + width).saturating_sub(w), (window_h + height).saturating_sub(h));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let inner = self.js("return [window.innerWidth, window.innerHeight]", vec![]).await;
+        assert_eq!(inner, json!([width, height]), "the page's viewport");
     }
 
     /// Opens a path of the app and waits for it to settle; the page must load without errors.
