@@ -451,6 +451,7 @@ diesel::table! {
         channel -> Text,
         agent_id -> Nullable<Int8>,
         region -> Nullable<Text>,
+        folded_in -> Nullable<Int8>,
     }
 }
 
@@ -470,5 +471,6 @@ diesel::table! {
     analytics_state (single) {
         single -> Bool,
         generation -> Int8,
+        kept_since -> Int8,
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::analytics::{DashboardFilter, FactRow};
 use chrono::NaiveDate;
 use diesel::QueryResult;
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text};
 use diesel_async::RunQueryDsl;
 
 /// Keeps minutes measured on the business calendar for a ticket (a `None` leaves what was kept).
@@ -56,15 +56,18 @@ pub struct State {
     /// Bumped by every fold and rebuild.
     #[diesel(sql_type = BigInt)]
     pub generation: i64,
-    /// Deltas wait to be folded.
-    #[diesel(sql_type = Bool)]
-    pub pending: bool,
+    /// Figures read at this generation or later can be brought forward with the kept folded deltas.
+    #[diesel(sql_type = BigInt)]
+    pub kept_since: i64,
+    /// Deltas waiting to be folded.
+    #[diesel(sql_type = BigInt)]
+    pub waiting: i64,
 }
 
 pub async fn state(conn: &mut Conn) -> QueryResult<State> {
     diesel::sql_query(
-        "SELECT current_database()::text AS database, generation,
-                EXISTS (SELECT 1 FROM analytics_deltas) AS pending
+        "SELECT current_database()::text AS database, generation, kept_since,
+                (SELECT count(*) FROM analytics_deltas WHERE folded_in IS NULL) AS waiting
            FROM analytics_state",
     )
     .get_result(conn)
@@ -119,23 +122,29 @@ pub async fn rollup_rows(conn: &mut Conn, slice: &str, filter: &DashboardFilter)
     Ok(rows.into_iter().map(FactRow::from).collect())
 }
 
-/// Where fact-shaped rows are read from: the deltas not folded yet, or every ticket's facts.
+/// Where fact-shaped rows are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    Deltas,
+    /// The deltas not folded yet.
+    Waiting,
+    /// The deltas the folds after this generation moved (kept for a while after folding).
+    FoldedAfter(i64),
+    /// Every ticket's facts.
     Facts,
 }
 
 /// Fact-shaped rows that match the filter, summed: everyone's (agent 0) and the agent table's.
 pub async fn filtered_rows(conn: &mut Conn, source: Source, filter: &DashboardFilter) -> QueryResult<Vec<FactRow>> {
-    let table = match source {
-        Source::Deltas => "analytics_deltas",
-        Source::Facts => "analytics_facts",
+    let (table, which) = match source {
+        Source::Waiting => ("analytics_deltas", "folded_in IS NULL".to_owned()),
+        // A number, not user input: written into the text so the planner sees it against the partial index.
+        Source::FoldedAfter(generation) => ("analytics_deltas", format!("folded_in > {generation}")),
+        Source::Facts => ("analytics_facts", "TRUE".to_owned()),
     };
     let sql = format!(
         "WITH matching AS (
-            SELECT * FROM {table}
-             WHERE (day BETWEEN $1 AND $2 OR measure = 'open')
+            SELECT measure, day, key, n, total, agent_id FROM {table}
+             WHERE {which} AND (day BETWEEN $1 AND $2 OR measure = 'open')
                AND ($3::text IS NULL OR ticket_type = $3) AND ($4::text IS NULL OR product_line = $4)
                AND ($5::text IS NULL OR channel = $5) AND ($6::bigint IS NULL OR agent_id = $6)
                AND ($7::text IS NULL OR region = $7))

@@ -13,8 +13,8 @@ use crate::domain::{Channel, TicketType};
 use crate::error::{AppError, AppResult};
 use crate::export::Format;
 use crate::export::download::table_download;
-use crate::services::analytics::cache::GenerationCache;
-use crate::services::analytics::{self, DashboardData};
+use crate::services::analytics::cache::{Turns, VersionCache};
+use crate::services::analytics::{self, DashboardData, Version};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -103,24 +103,27 @@ impl SectionsPartial<'_> {
     }
 }
 
-/// The sections as rendered for a view, language and generation of the rollups.
-static RENDERED: GenerationCache<(String, DashboardFilter, &'static str, String), String> = GenerationCache::new();
+/// The sections as rendered for a view and language, by the version of its figures.
+static RENDERED: VersionCache<(String, DashboardFilter, &'static str, String), String, Version> = VersionCache::new();
+/// Who renders a view's sections for a new version.
+static RENDERING: Turns<(String, DashboardFilter, &'static str, String)> = Turns::new();
 
-/// The sections' markup, from the cache when the figures are exactly a generation's.
-fn sections(page: &Page, filter: &DashboardFilter, query: &str, data: &DashboardData) -> AppResult<Arc<String>> {
-    let key = data
-        .stamp
-        .as_ref()
-        .map(|(database, g)| ((database.clone(), filter.clone(), page.lang.code(), query.to_owned()), *g));
-    if let Some(hit) = key.as_ref().and_then(|(key, g)| RENDERED.get(key, *g)) {
+/// The sections' markup, rendered once per version of a view's figures (the requests that ask meanwhile wait for it).
+async fn sections(page: &Page, filter: &DashboardFilter, query: &str, data: &DashboardData) -> AppResult<Arc<String>> {
+    let (database, version) = &data.stamp;
+    let key = (database.clone(), filter.clone(), page.lang.code(), query.to_owned());
+    if let Some(hit) = RENDERED.get(&key, *version) {
+        return Ok(hit);
+    }
+    let turn = RENDERING.gate(&key);
+    let _turn = turn.lock().await;
+    if let Some(hit) = RENDERED.get(&key, *version) {
         return Ok(hit);
     }
     let tables = analytics::tables::all(data, filter, page.lang);
     let sections = tables.into_iter().map(|(slug, table)| section(page, data, slug, table)).collect();
     let html = Arc::new(SectionsPartial { page, sections, query }.render().map_err(AppError::internal)?);
-    if let Some((key, g)) = key {
-        RENDERED.put(key, g, html.clone());
-    }
+    RENDERED.put(key, *version, html.clone());
     Ok(html)
 }
 
@@ -141,9 +144,9 @@ pub async fn index(
     };
     let data = analytics::dashboard(&mut conn, &filter, page.lang).await?;
     let query = serde_urlencoded::to_string(&input).map_err(AppError::internal)?;
-    let sections = sections(&page, &filter, &query, &data)?;
+    let sections = sections(&page, &filter, &query, &data).await?;
     let combined = filter.slice().is_none();
-    let (staff, product_lines) = (data.staff.clone(), data.product_lines.clone());
+    let (staff, product_lines) = (data.names.staff.clone(), data.names.product_lines.clone());
     render_status(status, &DashboardPage { page: &page, input, errors, sections, staff, product_lines, combined })
 }
 

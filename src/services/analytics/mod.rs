@@ -13,79 +13,156 @@ use crate::i18n::Lang;
 use crate::store::Conn;
 use crate::store::analytics::{self as store, Source};
 use crate::store::tickets::Ticket;
-use cache::GenerationCache;
+use cache::{Turns, VersionCache};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Deltas one fold moves at most: one run stays short; the job runs again at once when there are more.
 pub const FOLD_BATCH: i32 = 20_000;
 
+/// Where a view's figures stand: the rollups' generation (bumped by every fold and rebuild) and how many deltas wait
+/// to be folded at it. At one generation waiting deltas are only ever added (only a fold or a rebuild takes them,
+/// and either starts the next generation), so two reads with the same version see the same changes, and a greater
+/// version is a later state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub generation: i64,
+    pub waiting: i64,
+}
+
 /// What the dashboard shows for one filter: the summed rows and the names they mention.
 #[derive(Debug, Clone)]
 pub struct DashboardData {
-    /// The database and the rollups' generation these figures are exactly, when no pending deltas were added:
-    /// what the page may cache its rendering under.
-    pub stamp: Option<(String, i64)>,
+    /// The database and the version these figures are exactly: what the page caches its rendering under.
+    pub stamp: (String, Version),
     pub sums: Sums,
+    pub names: Names,
+}
+
+/// The names a dashboard shows beside its figures: staff by id, cause categories by code, the product lines.
+#[derive(Debug, Clone)]
+pub struct Names {
     pub staff: Vec<(String, String)>,
     pub causes: Vec<(String, String)>,
     pub product_lines: Vec<String>,
 }
 
-/// The figures for `filter`, never stale: what the rollups held at their last fold (cached under the fold's
-/// generation) plus the deltas not folded yet, read in one snapshot. Two or more filters at once have no rollup
-/// slice; they are summed from the per-ticket facts instead (cost grows with the tickets they match).
+/// The figures for `filter`, never stale: what the rollups held at their last fold plus the deltas waiting to be
+/// folded, read in one snapshot, and kept under that version for the requests that follow. What the rollups gave
+/// is also kept by generation; after later folds it is brought forward with the deltas they moved (kept for a
+/// while for this), so a view sums the period's rollup rows only the first time, or after a long while unread.
+/// Two or more filters at once have no rollup slice; they are summed from the per-ticket facts instead (cost grows
+/// with the tickets they match).
 pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) -> AppResult<Arc<DashboardData>> {
-    let zh = lang == Lang::ZhCn;
-    let slice = filter.slice();
-    // The common case first, in one statement: nothing waits to be folded and this view was read since the fold.
+    // The common case first, in one statement: nothing changed since this view was last read.
     let state = store::state(conn).await?;
-    let key = Key { database: state.database.clone(), filter: filter.clone(), zh };
-    if !state.pending
-        && let Some(hit) = STABLE.get(&key, state.generation)
-    {
+    let key = Key { database: state.database.clone(), filter: filter.clone(), zh: lang == Lang::ZhCn };
+    if let Some(hit) = SHOWN.get(&key, version(&state)) {
         return Ok(hit);
     }
-    let filter = filter.clone();
     let data = conn
         .build_transaction()
         .read_only()
         .repeatable_read()
         .run(async |conn| -> AppResult<Arc<DashboardData>> {
             let state = store::state(conn).await?;
-            let stable = match STABLE.get(&key, state.generation) {
-                Some(hit) => hit,
-                None => {
-                    let rows = match &slice {
-                        Some(slice) => store::rollup_rows(conn, slice, &filter).await?,
-                        None => store::filtered_rows(conn, Source::Facts, &filter).await?,
-                    };
-                    let data = Arc::new(DashboardData {
-                        stamp: Some((state.database.clone(), state.generation)),
-                        sums: summed(&filter, &rows),
-                        staff: store::staff(conn).await?,
-                        causes: store::cause_names(conn, zh).await?,
-                        product_lines: store::product_lines(conn).await?,
-                    });
-                    // Facts already hold the pending changes: such a read is only reusable when none wait.
-                    if slice.is_some() || !state.pending {
-                        STABLE.put(key.clone(), state.generation, data.clone());
-                    }
-                    data
-                }
+            // One request sums a view while the others asking for it wait and then find it kept: right after a
+            // fold, every open dashboard asks at once.
+            let turn = TURNS.gate(&key);
+            let _turn = turn.lock().await;
+            if let Some(hit) = SHOWN.get(&key, version(&state)) {
+                return Ok(hit);
+            }
+            let shown = match folded_figures(conn, &key, &state).await? {
+                Some(folded) => with_waiting(conn, &key, &state, &folded).await?,
+                None => summed_again(conn, &key, &state).await?,
             };
-            if slice.is_none() || !state.pending {
-                return Ok(stable);
-            }
-            let mut data = (*stable).clone();
-            data.stamp = None;
-            for row in store::filtered_rows(conn, Source::Deltas, &filter).await? {
-                data.sums.add(&row);
-            }
-            Ok(Arc::new(data))
+            SHOWN.put(key.clone(), version(&state), shown.clone());
+            Ok(shown)
         })
         .await?;
     Ok(data)
+}
+
+fn version(state: &store::State) -> Version {
+    Version { generation: state.generation, waiting: state.waiting }
+}
+
+fn stamp(state: &store::State) -> (String, Version) {
+    (state.database.clone(), version(state))
+}
+
+/// The view's figures as the rollups hold them at the snapshot's generation (no waiting delta in them), from the
+/// cache: as kept, or brought forward from an older generation whose later folds' deltas are still kept. `None`
+/// when they must be summed again.
+async fn folded_figures(conn: &mut Conn, key: &Key, state: &store::State) -> AppResult<Option<Arc<DashboardData>>> {
+    let Some((generation, kept)) = STABLE.latest(key) else {
+        return Ok(None);
+    };
+    if generation == state.generation {
+        return Ok(Some(kept));
+    }
+    // Older than what the kept deltas reach, or newer than this snapshot (another request read after a fold).
+    if generation < state.kept_since || generation > state.generation {
+        return Ok(None);
+    }
+    let mut data = DashboardData { stamp: stamp(state), sums: kept.sums.clone(), names: names(conn, key.zh).await? };
+    data.stamp.1.waiting = 0;
+    for row in store::filtered_rows(conn, Source::FoldedAfter(generation), &key.filter).await? {
+        data.sums.add(&row);
+    }
+    let data = Arc::new(data);
+    STABLE.put(key.clone(), state.generation, data.clone());
+    Ok(Some(data))
+}
+
+/// The folded figures with the waiting deltas added.
+async fn with_waiting(
+    conn: &mut Conn,
+    key: &Key,
+    state: &store::State,
+    folded: &Arc<DashboardData>,
+) -> AppResult<Arc<DashboardData>> {
+    if state.waiting == 0 {
+        return Ok(folded.clone());
+    }
+    let mut data = DashboardData { stamp: stamp(state), ..(**folded).clone() };
+    for row in store::filtered_rows(conn, Source::Waiting, &key.filter).await? {
+        data.sums.add(&row);
+    }
+    Ok(Arc::new(data))
+}
+
+/// A view summed from scratch: from its rollup slice (plus the waiting deltas), or from the per-ticket facts (which
+/// hold the waiting changes already).
+async fn summed_again(conn: &mut Conn, key: &Key, state: &store::State) -> AppResult<Arc<DashboardData>> {
+    let slice = key.filter.slice();
+    let rows = match &slice {
+        Some(slice) => store::rollup_rows(conn, slice, &key.filter).await?,
+        None => store::filtered_rows(conn, Source::Facts, &key.filter).await?,
+    };
+    let mut data =
+        DashboardData { stamp: stamp(state), sums: summed(&key.filter, &rows), names: names(conn, key.zh).await? };
+    if slice.is_none() {
+        let data = Arc::new(data);
+        if state.waiting == 0 {
+            STABLE.put(key.clone(), state.generation, data.clone());
+        }
+        return Ok(data);
+    }
+    data.stamp.1.waiting = 0;
+    let folded = Arc::new(data);
+    STABLE.put(key.clone(), state.generation, folded.clone());
+    with_waiting(conn, key, state, &folded).await
+}
+
+/// The names, read again with the figures: staff and the catalogue change too.
+async fn names(conn: &mut Conn, zh: bool) -> AppResult<Names> {
+    Ok(Names {
+        staff: store::staff(conn).await?,
+        causes: store::cause_names(conn, zh).await?,
+        product_lines: store::product_lines(conn).await?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -97,8 +174,12 @@ struct Key {
     zh: bool,
 }
 
-/// What the rollups held for a view at a generation.
-static STABLE: GenerationCache<Key, DashboardData> = GenerationCache::new();
+/// What a view showed at a version.
+static SHOWN: VersionCache<Key, DashboardData, Version> = VersionCache::new();
+/// What the rollups held for a view at a generation: the base a later generation's figures are brought forward from.
+static STABLE: VersionCache<Key, DashboardData> = VersionCache::new();
+/// Who sums a view that is not kept for the current version.
+static TURNS: Turns<Key> = Turns::new();
 
 fn summed(filter: &DashboardFilter, rows: &[FactRow]) -> Sums {
     let mut sums = Sums::new(filter);

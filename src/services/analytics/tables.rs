@@ -36,7 +36,7 @@ pub fn all(data: &DashboardData, filter: &DashboardFilter, lang: Lang) -> Vec<(&
         counts(lang, "analytics-col-type", sums.breakdown(Measure::Created), label("type")),
         counts(lang, "analytics-col-product", sums.breakdown(Measure::Product), str::to_owned),
         counts(lang, "analytics-col-keyword", sums.breakdown(Measure::Keyword), str::to_owned),
-        counts(lang, "analytics-col-cause", sums.breakdown(Measure::Cause), |code| name_of(&data.causes, code)),
+        counts(lang, "analytics-col-cause", sums.breakdown(Measure::Cause), |code| name_of(&data.names.causes, code)),
         csat_scores(sums, lang),
         counts(lang, "analytics-col-reason", sums.breakdown(Measure::Withdrawn), label("withdrawal-reason")),
         counts(lang, "analytics-col-state-at-withdrawal", sums.breakdown(Measure::WithdrawnState), label("state")),
@@ -199,7 +199,7 @@ fn agents(data: &DashboardData, lang: Lang) -> Table {
         .filter(|(_, a)| **a != Default::default())
         .map(|(id, a)| {
             vec![
-                Cell::Text(name_of(&data.staff, &id.to_string())),
+                Cell::Text(name_of(&data.names.staff, &id.to_string())),
                 Cell::Int(a.closed),
                 Cell::Int(a.open),
                 hours(a.response.mean()),
