@@ -15,6 +15,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod messages;
 pub mod notify;
+pub mod queue;
 pub mod sla;
 pub mod sla_settings;
 pub mod templates;

@@ -2,7 +2,6 @@
 //! browser polls, and the download.
 
 use super::context::Page;
-use super::queue::QueueParams;
 use super::session::Supervisor;
 use super::{is_htmx, render, see_other};
 use crate::error::{AppError, AppResult};
@@ -10,6 +9,7 @@ use crate::export::download::{disposition, set_download_headers};
 use crate::export::{ExportStatus, Format};
 use crate::i18n::Arg;
 use crate::services::exports::{self as service, Request};
+use crate::services::queue::QueueParams;
 use crate::startup::AppState;
 use crate::store::exports::Export;
 use actix_files::NamedFile;
