@@ -37,6 +37,12 @@ fn open_svg(out: &mut String, height: f64, title: &str) {
     );
 }
 
+/// About how wide a label is drawn at the labels' 12 px: Chinese characters take the full size, Latin ones about
+/// 0.6 of it (no font metrics on the server; legends only need not to overlap).
+fn label_width(text: &str) -> f64 {
+    text.chars().map(|c| if (c as u32) >= 0x2E80 { 12.0 } else { 7.0 }).sum()
+}
+
 /// Horizontal bars, one per row (label, value), longest scaled to the width.
 pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
     const ROW: f64 = 26.0;
@@ -99,16 +105,17 @@ pub fn lines(title: &str, x: &[String], series: &[(String, Vec<Option<f64>>)]) -
             escape(last)
         );
     }
+    // The legend along the top, each entry as wide as its label.
+    let mut lx = LEFT;
     for (s, (name, values)) in series.iter().enumerate() {
         let colour = COLOURS[s % COLOURS.len()];
-        // The legend along the top.
-        let lx = LEFT + s as f64 * 130.0;
         let _ = write!(
             out,
             r##"<rect x="{lx}" y="6" width="12" height="12" rx="2" fill="{colour}"/><text x="{tx}" y="16" class="chart-label">{}</text>"##,
             escape(name),
             tx = lx + 16.0,
         );
+        lx += 16.0 + label_width(name) + 20.0;
         let mut path = String::new();
         let mut pen_down = false;
         for (i, value) in values.iter().enumerate() {
@@ -190,6 +197,15 @@ mod tests {
         let svg = lines("t", &x, &[("a".into(), vec![Some(1.0), None, Some(2.0)])]);
         assert!(svg.contains(r#"d="M44.0,122.0 M592.0,28.0""#), "a new stroke after the gap: {svg}");
         assert!(svg.contains("<title>t</title>"));
+    }
+
+    #[test]
+    fn legend_entries_make_room_for_long_labels() {
+        let svg =
+            lines("t", &["a".into()], &[("Mean first response (h)".into(), vec![Some(1.0)]), ("b".into(), vec![None])]);
+        let second = svg.match_indices("<rect").nth(1).map(|(i, _)| &svg[i..i + 20]).unwrap_or_default();
+        let x: f64 = second.trim_start_matches("<rect x=\"").split('"').next().unwrap_or("0").parse().unwrap_or(0.0);
+        assert!(x >= 44.0 + 16.0 + 23.0 * 7.0, "the second entry starts after the first label: {second}");
     }
 
     #[test]

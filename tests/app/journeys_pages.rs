@@ -169,6 +169,15 @@ async fn a_supervisor_reads_the_dashboard_charts_and_downloads_a_table() {
     assert_eq!(answer[0], 200, "{answer}");
     assert!(answer[1].as_str().is_some_and(|d| d.starts_with("attachment")), "{answer}");
     assert_eq!(answer[2], serde_json::json!([0xef, 0xbb, 0xbf]), "a CSV that Excel reads as UTF-8 (BOM): {answer}");
+    // The same dashboard in English, and on a phone: charts scale down, wide tables scroll inside their box.
+    chrome.click_and_settle("a.lang-switch").await;
+    chrome.see("h1", "Analytics").await;
+    chrome.see("#summary", "Tickets filed").await;
+    assert!(chrome.exists("svg.chart").await, "charts in English too");
+    chrome.full_screenshot("dashboard-en").await;
+    chrome.resize(375, 812).await;
+    chrome.assert_no_sideways_scroll("the English dashboard on a phone").await;
+    chrome.full_screenshot("dashboard-en-phone").await;
     chrome.assert_clean("the dashboard and its download").await;
     chrome.close().await;
 }
