@@ -7,7 +7,7 @@ use super::server::ServerProcess;
 use crate::db::Pool;
 use crate::jobs::analytics_fold::AnalyticsFold;
 use crate::jobs::ticket_export::TicketExport;
-use crate::jobs::{ANALYTICS_FOLD_EVERY, Registry, Worker, WorkerConfig};
+use crate::jobs::{ANALYTICS_FOLD_EVERY, Registry, RunningWorker, WorkerConfig};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,18 +31,14 @@ pub struct ExportFigures {
 
 /// In the server process: a worker that runs export jobs and the analytics fold only, so the other sweeps (SLA,
 /// auto-close) do not disturb the scenarios' figures. It lives as long as the server (the process exits with it).
-pub fn start_worker(pool: Pool) {
+pub fn start_worker(pool: Pool) -> RunningWorker {
     let mut registry = Registry::new();
-    registry.register(TicketExport);
+    registry.register_long(TicketExport);
     // The dashboard reads rollups plus the deltas not folded yet: without the fold that `serve` runs every 2 s, the
     // deltas of every filing in the run would pile up and be summed on each view.
     registry.register_every(AnalyticsFold, ANALYTICS_FOLD_EVERY);
     let config = WorkerConfig { poll: Duration::from_millis(100), ..WorkerConfig::default() };
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    actix_web::rt::spawn(async move {
-        let _keep_running = stop;
-        Worker::new(pool, Arc::new(registry), config).run(stopped).await;
-    });
+    RunningWorker::start_lanes(pool, Arc::new(registry), config)
 }
 
 /// Exports all tickets as CSV and measures it; prints the figures.

@@ -29,7 +29,8 @@ pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
         let mut conn = pool.get().await?;
         crate::store::sla::set_zone(&mut conn, TZ).await?;
         drop(conn);
-        super::export::start_worker(pool.clone());
+        // Kept to the end: dropping it stops the workers.
+        let _worker = super::export::start_worker(pool.clone());
         let state = AppState {
             pool,
             tz: TZ,

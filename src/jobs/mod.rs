@@ -8,6 +8,9 @@
 //! run is retried with exponential backoff until `max_attempts`; recurring
 //! jobs (sweeps) are rows that reschedule themselves after each run.
 //!
+//! A worker runs its jobs one after another, so a long job (an export of a million tickets) would hold up the
+//! sweeps behind it: the app runs two workers, one [`Lane`] for the long kinds and one for the rest.
+//!
 //! A job kind is a [`Job`] registered in the [`Registry`] under its `kind`
 //! name. Because a run that outlives its lease (or dies after its work but
 //! before it is marked done) may run again, jobs must be idempotent — the
@@ -93,11 +96,12 @@ struct Recurring {
     every: chrono::Duration,
 }
 
-/// The job kinds a worker knows, and which of them recur.
+/// The job kinds a worker knows, which of them recur and which run long.
 #[derive(Default)]
 pub struct Registry {
     jobs: HashMap<&'static str, Box<dyn Job>>,
     recurring: Vec<Recurring>,
+    long: Vec<&'static str>,
 }
 
 /// Attempts of a recurring run before it waits for its next regular run.
@@ -133,7 +137,7 @@ impl Registry {
         registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
         let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
         registry.register_every(delivery, OUTBOX_EVERY);
-        registry.register(ticket_export::TicketExport);
+        registry.register_long(ticket_export::TicketExport);
         registry.register_every(export_expiry::ExportExpiry::default(), EXPORT_EXPIRY_EVERY);
         registry.register_every(analytics_fold::AnalyticsFold, ANALYTICS_FOLD_EVERY);
         registry
@@ -152,6 +156,12 @@ impl Registry {
         let every =
             chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX).max(chrono::Duration::seconds(1));
         self.recurring.push(Recurring { kind: job.kind(), every });
+        self.register(job)
+    }
+
+    /// Adds a job kind whose runs may take long: it runs in the long lane.
+    pub fn register_long(&mut self, job: impl Job + 'static) -> &mut Self {
+        self.long.push(job.kind());
         self.register(job)
     }
 
@@ -271,12 +281,23 @@ pub struct WorkerConfig {
     /// How long a claim holds: a job must finish within it, and a dead
     /// worker's jobs wait this long before another worker takes them.
     pub lease: chrono::Duration,
+    /// The jobs it claims.
+    pub lane: Lane,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: StdDuration::from_secs(1), batch: 8, lease: chrono::Duration::minutes(5) }
+        WorkerConfig { poll: StdDuration::from_secs(1), batch: 8, lease: chrono::Duration::minutes(5), lane: Lane::All }
     }
+}
+
+/// Which kinds a worker claims: all of them, the registry's long ones, or the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lane {
+    #[default]
+    All,
+    Short,
+    Long,
 }
 
 /// One worker: claims due jobs and runs them one after another.
@@ -344,7 +365,13 @@ impl Worker {
     ) -> anyhow::Result<Tick> {
         let claimed = {
             let mut conn = self.pool.get().await?;
-            queue::claim(&mut conn, &self.id, now, now + self.config.lease, self.config.batch).await?
+            let long = match self.config.lane {
+                Lane::All => None,
+                Lane::Short => Some(false),
+                Lane::Long => Some(true),
+            };
+            let kinds = queue::Kinds { long: &self.registry.long, in_long_lane: long };
+            queue::claim(&mut conn, &self.id, now, now + self.config.lease, self.config.batch, kinds).await?
         };
         let mut tick = Tick { claimed: claimed.len(), ..Tick::default() };
         for (i, job) in claimed.iter().enumerate() {
@@ -445,18 +472,35 @@ impl Worker {
     }
 }
 
-/// A worker running on the current actix system.
+/// The workers of an app instance, running on the current actix system: one per lane.
 pub struct RunningWorker {
     stop: watch::Sender<bool>,
-    task: actix_web::rt::task::JoinHandle<()>,
+    tasks: Vec<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl RunningWorker {
-    /// Lets the current job finish, then stops.
+    /// Starts a worker for the short lane and, when the registry has long kinds, one for the long lane.
+    pub fn start_lanes(pool: Pool, registry: Arc<Registry>, config: WorkerConfig) -> RunningWorker {
+        let (stop, stopped) = watch::channel(false);
+        let lanes = if registry.long.is_empty() { vec![Lane::All] } else { vec![Lane::Short, Lane::Long] };
+        let tasks = lanes
+            .into_iter()
+            .map(|lane| {
+                let worker = Worker::new(pool.clone(), registry.clone(), WorkerConfig { lane, ..config.clone() });
+                tracing::info!(worker = %worker.id(), ?lane, "job worker started");
+                actix_web::rt::spawn(worker.run(stopped.clone()))
+            })
+            .collect();
+        RunningWorker { stop, tasks }
+    }
+
+    /// Lets the current jobs finish, then stops.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::error!(%error, "job worker ended abnormally");
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "job worker ended abnormally");
+            }
         }
     }
 }
@@ -472,11 +516,8 @@ pub fn start(
         return None;
     }
     let config = WorkerConfig { poll: StdDuration::from_millis(settings.poll_ms), ..WorkerConfig::default() };
-    let worker = Worker::new(pool, Arc::new(Registry::standard(settings, policy, mail)), config);
-    tracing::info!(worker = %worker.id(), auto_close_days = settings.auto_close_days, "job worker started");
-    let (stop, stopped) = watch::channel(false);
-    let task = actix_web::rt::spawn(worker.run(stopped));
-    Some(RunningWorker { stop, task })
+    tracing::info!(auto_close_days = settings.auto_close_days, "starting the job workers");
+    Some(RunningWorker::start_lanes(pool, Arc::new(Registry::standard(settings, policy, mail)), config))
 }
 
 #[cfg(test)]

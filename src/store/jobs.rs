@@ -5,7 +5,7 @@ use super::Conn;
 use crate::db::schema::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 /// A job to put in the queue.
@@ -70,6 +70,19 @@ pub struct Claimed {
     pub repeat_seconds: Option<i32>,
 }
 
+/// Which kinds a claim takes: with `in_long_lane` set, only the `long` kinds (true) or only the others (false);
+/// without it, every kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Kinds<'a> {
+    pub long: &'a [&'static str],
+    pub in_long_lane: Option<bool>,
+}
+
+impl Kinds<'_> {
+    /// Every kind.
+    pub const ALL: Kinds<'static> = Kinds { long: &[], in_long_lane: None };
+}
+
 /// Claims up to `limit` jobs due at `now` for `worker` until `until`, oldest
 /// first. Rows another worker is claiming at this moment are skipped, not
 /// waited for; a claim whose `locked_until` has passed (its worker died) is
@@ -81,12 +94,14 @@ pub async fn claim(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: i64,
+    kinds: Kinds<'_>,
 ) -> QueryResult<Vec<Claimed>> {
     diesel::sql_query(
         "WITH due AS MATERIALIZED ( \
              SELECT id FROM jobs \
              WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
                AND (locked_until IS NULL OR locked_until <= $2) \
+               AND ($6::boolean IS NULL OR (kind = ANY($5)) = $6) \
              ORDER BY run_at, id \
              LIMIT $4 \
              FOR UPDATE SKIP LOCKED) \
@@ -100,6 +115,8 @@ pub async fn claim(
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(until)
     .bind::<BigInt, _>(limit)
+    .bind::<Array<Text>, _>(kinds.long)
+    .bind::<Nullable<Bool>, _>(kinds.in_long_lane)
     .load(conn)
     .await
 }

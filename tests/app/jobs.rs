@@ -11,10 +11,11 @@ use aftersales::domain::{Channel, DesiredOutcome, Role, TicketType, Urgency};
 use aftersales::error::AppError;
 use aftersales::jobs::auto_close::AutoClose;
 use aftersales::jobs::{
-    Job, JobContext, JobFuture, JobSpec, Outcome, Registry, Tick, Worker, WorkerConfig, WorkerSettings,
+    Job, JobContext, JobFuture, JobSpec, Outcome, Registry, RunningWorker, Tick, Worker, WorkerConfig, WorkerSettings,
 };
 use aftersales::services::SessionUser;
 use aftersales::services::tickets::{self as ticket_service, By, Change};
+use aftersales::store::jobs::Kinds;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use diesel_async::AsyncConnection;
 use std::sync::Arc;
@@ -65,6 +66,21 @@ impl Job for Panics {
     }
     fn run<'a>(&'a self, _ctx: &'a JobContext) -> JobFuture<'a> {
         Box::pin(async { panic!("job bug") })
+    }
+}
+
+/// A test job that runs until the test lets it finish (one permit per run).
+struct Slow(Arc<tokio::sync::Semaphore>);
+
+impl Job for Slow {
+    fn kind(&self) -> &'static str {
+        "slow"
+    }
+    fn run<'a>(&'a self, _ctx: &'a JobContext) -> JobFuture<'a> {
+        Box::pin(async move {
+            self.0.acquire().await?.forget();
+            Ok(Outcome::Done)
+        })
     }
 }
 
@@ -258,7 +274,7 @@ async fn an_expired_claim_is_picked_up_again() {
     // A worker claims the job and dies before running it.
     let mut conn = app.pool.get().await.unwrap();
     let lease_end = t + Duration::minutes(5);
-    let claimed = aftersales::store::jobs::claim(&mut conn, "crashed", t, lease_end, 10).await.unwrap();
+    let claimed = aftersales::store::jobs::claim(&mut conn, "crashed", t, lease_end, 10, Kinds::ALL).await.unwrap();
     assert_eq!(claimed.len(), 1);
 
     assert_eq!(w.tick(t + Duration::minutes(4)).await.unwrap().claimed, 0, "the claim still holds");
@@ -288,7 +304,7 @@ async fn a_job_whose_last_attempt_died_is_given_up() {
     let t = start_time();
     let id = enqueue(&app, JobSpec::new("record", serde_json::json!({}), t).max_attempts(1), t).await.unwrap();
     let mut conn = app.pool.get().await.unwrap();
-    aftersales::store::jobs::claim(&mut conn, "crashed", t, t + Duration::minutes(5), 10).await.unwrap();
+    aftersales::store::jobs::claim(&mut conn, "crashed", t, t + Duration::minutes(5), 10, Kinds::ALL).await.unwrap();
     let ran = worker(&app, &registry).run_until_idle(t + Duration::minutes(10)).await.unwrap();
     assert_eq!(ran.failed, 1);
     assert_eq!(app.count("SELECT count(*) FROM job_runs").await, 0, "not run beyond its attempts");
@@ -318,6 +334,39 @@ async fn two_workers_at_once_run_every_job_exactly_once() {
     assert_eq!(app.count("SELECT count(*) FROM job_runs").await, 300);
     assert_eq!(app.count("SELECT count(DISTINCT job_id) FROM job_runs").await, 300, "no job ran twice");
     assert_eq!(app.count("SELECT count(*) FROM jobs WHERE done_at IS NOT NULL AND attempts = 1").await, 300);
+}
+
+/// Polls `sql` (a count) until it is `want`, for at most 10 s; whether it got there.
+async fn becomes(app: &TestApp, sql: &str, want: i64) -> bool {
+    for _ in 0..500 {
+        if app.count(sql).await == want {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn a_long_job_runs_in_its_own_lane_and_holds_up_nothing() {
+    let app = TestApp::spawn().await;
+    prepare_job_runs(&app).await;
+    let finish = Arc::new(tokio::sync::Semaphore::new(0));
+    let mut registry = Registry::new();
+    registry.register(Record).register_long(Slow(finish.clone()));
+    let config = WorkerConfig { poll: std::time::Duration::from_millis(20), ..WorkerConfig::default() };
+    let workers = RunningWorker::start_lanes(app.pool.clone(), Arc::new(registry), config);
+    enqueue(&app, JobSpec::new("slow", serde_json::json!({}), Utc::now()), Utc::now()).await;
+    let slow_running = "SELECT count(*) FROM jobs WHERE kind = 'slow' AND locked_by IS NOT NULL AND done_at IS NULL";
+    assert!(becomes(&app, slow_running, 1).await, "the long job started");
+
+    enqueue(&app, JobSpec::new("record", serde_json::json!({}), Utc::now()), Utc::now()).await;
+    assert!(becomes(&app, "SELECT count(*) FROM job_runs", 1).await, "a short job ran while the long one runs");
+    assert_eq!(app.count(slow_running).await, 1, "the long one is still running");
+
+    finish.add_permits(1);
+    assert!(becomes(&app, "SELECT count(*) FROM jobs WHERE kind = 'slow' AND done_at IS NOT NULL", 1).await);
+    workers.stop().await;
 }
 
 // ---- auto-close ----
