@@ -49,9 +49,15 @@ pub enum Scenario {
     SearchEn,
     Mixed,
     Dashboard,
+    /// The dashboard while tickets are being filed: every eighth loop files tickets (not measured), the others
+    /// read the dashboard, which then has deltas waiting and folds happening all through the run.
+    DashboardBusy,
 }
 
-pub const ALL: [Scenario; 16] = [
+/// In [`Scenario::DashboardBusy`], one loop in this many files tickets.
+const BUSY_WRITER_EVERY: usize = 8;
+
+pub const ALL: [Scenario; 17] = [
     Scenario::Floor,
     Scenario::Queue,
     Scenario::QueueFiltered,
@@ -67,6 +73,7 @@ pub const ALL: [Scenario; 16] = [
     Scenario::SearchEn,
     Scenario::Mixed,
     Scenario::Dashboard,
+    Scenario::DashboardBusy,
     // The floor once more at the end, to see the machine did not change under the run (not reported).
     Scenario::Floor,
 ];
@@ -86,7 +93,13 @@ impl Scenario {
             Scenario::SearchEn => "search_en".into(),
             Scenario::Mixed => "mixed".into(),
             Scenario::Dashboard => "dashboard".into(),
+            Scenario::DashboardBusy => "dashboard_busy".into(),
         }
+    }
+
+    /// Whether loop `worker` of this scenario only makes background load: its requests are not measured.
+    fn background(self, worker: usize) -> bool {
+        self == Scenario::DashboardBusy && worker.is_multiple_of(BUSY_WRITER_EVERY)
     }
 
     /// The next request of this scenario, for loop `worker`.
@@ -116,6 +129,8 @@ impl Scenario {
                 let views = super::analytics::DASHBOARD_VIEWS;
                 Call::Get(&f.supervisor, views[rng.random_range(0..views.len())].into())
             }
+            Scenario::DashboardBusy if self.background(worker) => Scenario::FileTicket.call(f, worker, rng),
+            Scenario::DashboardBusy => Scenario::Dashboard.call(f, worker, rng),
             Scenario::Mixed => match rng.random_range(0..100) {
                 0..70 => Scenario::Queue.call(f, worker, rng),
                 70..90 => Scenario::Ticket.call(f, worker, rng),
@@ -205,7 +220,9 @@ pub async fn run(f: Arc<Fixtures>, scenario: Scenario, seconds: u64, concurrency
                 let call = scenario.call(&f, worker, &mut rng);
                 let sent = Instant::now();
                 let result = issue(&f, call).await;
-                histogram.saturating_record(sent.elapsed().as_micros() as u64);
+                if !scenario.background(worker) {
+                    histogram.saturating_record(sent.elapsed().as_micros() as u64);
+                }
                 if let Err(e) = result {
                     errors += 1;
                     first_error.get_or_insert(e);

@@ -48,7 +48,8 @@ pub struct Names {
 }
 
 /// The figures for `filter`, never stale: what the rollups held at their last fold plus the deltas waiting to be
-/// folded, read in one snapshot, and kept under that version for the requests that follow. What the rollups gave
+/// folded, read in one snapshot taken after the request came, and kept under that version for the requests that
+/// follow. What the rollups gave
 /// is also kept by generation; after later folds it is brought forward with the deltas they moved (kept for a
 /// while for this), so a view sums the period's rollup rows only the first time, or after a long while unread.
 /// Two or more filters at once have no rollup slice; they are summed from the per-ticket facts instead (cost grows
@@ -57,7 +58,16 @@ pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) ->
     // The common case first, in one statement: nothing changed since this view was last read.
     let state = store::state(conn).await?;
     let key = Key { database: state.database.clone(), filter: filter.clone(), zh: lang == Lang::ZhCn };
-    if let Some(hit) = SHOWN.get(&key, version(&state)) {
+    let asked = version(&state);
+    if let Some(hit) = as_fresh(&key, asked) {
+        return Ok(hit);
+    }
+    // One request sums a view while the others asking for it wait: right after a fold every open dashboard asks at
+    // once, and while tickets are filed every request sees a new version. The turn starts a new snapshot, at
+    // least as recent as any waiter's, so one sum answers everyone who waited for it.
+    let turn = TURNS.gate(&key);
+    let _turn = turn.lock().await;
+    if let Some(hit) = as_fresh(&key, asked) {
         return Ok(hit);
     }
     let data = conn
@@ -66,13 +76,6 @@ pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) ->
         .repeatable_read()
         .run(async |conn| -> AppResult<Arc<DashboardData>> {
             let state = store::state(conn).await?;
-            // One request sums a view while the others asking for it wait and then find it kept: right after a
-            // fold, every open dashboard asks at once.
-            let turn = TURNS.gate(&key);
-            let _turn = turn.lock().await;
-            if let Some(hit) = SHOWN.get(&key, version(&state)) {
-                return Ok(hit);
-            }
             let shown = match folded_figures(conn, &key, &state).await? {
                 Some(folded) => with_waiting(conn, &key, &state, &folded).await?,
                 None => summed_again(conn, &key, &state).await?,
@@ -82,6 +85,12 @@ pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) ->
         })
         .await?;
     Ok(data)
+}
+
+/// What the view showed at `asked` or at a later version. A later one is the figures of a moment after this
+/// request read `asked`: as fresh for it as its own read.
+fn as_fresh(key: &Key, asked: Version) -> Option<Arc<DashboardData>> {
+    SHOWN.latest(key).filter(|(shown, _)| *shown >= asked).map(|(_, data)| data)
 }
 
 fn version(state: &store::State) -> Version {
