@@ -103,10 +103,12 @@ impl SectionsPartial<'_> {
     }
 }
 
-/// The sections as rendered for a view and language, by the version of its figures.
-static RENDERED: VersionCache<(String, DashboardFilter, &'static str, String), String, Version> = VersionCache::new();
+/// A rendering of the sections: the database, the view, the language and the view's query string.
+type SectionsKey = (String, DashboardFilter, &'static str, String);
+/// The sections as rendered, by the version of their figures.
+static RENDERED: VersionCache<SectionsKey, String, Version> = VersionCache::new();
 /// Who renders a view's sections for a new version.
-static RENDERING: Turns<(String, DashboardFilter, &'static str, String)> = Turns::new();
+static RENDERING: Turns<SectionsKey> = Turns::new();
 
 /// The sections' markup, rendered once per version of a view's figures (the requests that ask meanwhile wait for it).
 async fn sections(page: &Page, filter: &DashboardFilter, query: &str, data: &DashboardData) -> AppResult<Arc<String>> {

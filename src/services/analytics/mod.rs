@@ -49,11 +49,10 @@ pub struct Names {
 
 /// The figures for `filter`, never stale: what the rollups held at their last fold plus the deltas waiting to be
 /// folded, read in one snapshot taken after the request came, and kept under that version for the requests that
-/// follow. What the rollups gave
-/// is also kept by generation; after later folds it is brought forward with the deltas they moved (kept for a
-/// while for this), so a view sums the period's rollup rows only the first time, or after a long while unread.
-/// Two or more filters at once have no rollup slice; they are summed from the per-ticket facts instead (cost grows
-/// with the tickets they match).
+/// follow. What the rollups gave is also kept by generation; after later folds it is brought forward with the
+/// deltas they moved (kept for a while for this), so a view sums the period's rollup rows only the first time, or
+/// after a long while unread. Two or more filters at once have no rollup slice; they are summed from the per-ticket
+/// facts instead (cost grows with the tickets they match).
 pub async fn dashboard(conn: &mut Conn, filter: &DashboardFilter, lang: Lang) -> AppResult<Arc<DashboardData>> {
     // The common case first, in one statement: nothing changed since this view was last read.
     let state = store::state(conn).await?;
