@@ -109,6 +109,7 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
     load::warm(&client).await;
     let server = server::ServerProcess::start(url)?;
     let fixtures = Arc::new(fixtures(&client, &server.base).await?);
+    eprintln!("server RSS after signing in: {:.1} MB", server.rss_mb());
     let wanted =
         |s: &Scenario| *s == Scenario::Floor || options.only.is_empty() || options.only.iter().any(|n| *n == s.name());
     let mut floor = None;
@@ -118,7 +119,11 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
         if let Some(e) = &outcome.first_error {
             eprintln!("{}: {} errors, the first: {e}", outcome.name, outcome.errors);
         }
-        eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", outcome.name, outcome.rps, outcome.p99_ms);
+        let rss = server.rss_mb();
+        eprintln!(
+            "{:<16} {:>9.0} req/s  p99 {:>7.1} ms  server RSS {rss:.1} MB",
+            outcome.name, outcome.rps, outcome.p99_ms
+        );
         if scenario == Scenario::Floor {
             floor.get_or_insert(outcome);
         } else {
@@ -126,20 +131,41 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
         }
     }
     // The memory target is set at 256 connections: the mixed load once more, that wide.
-    let mut wide = scenarios::run(fixtures.clone(), Scenario::Mixed, options.seconds, WIDE).await;
+    let wide_load = scenarios::run(fixtures.clone(), Scenario::Mixed, options.seconds, WIDE);
+    let (mut wide, wide_rss) = peak_rss_during(server.pid(), wide_load).await;
     wide.name = format!("mixed_{WIDE}");
-    eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", wide.name, wide.rps, wide.p99_ms);
+    let rss = server.rss_mb();
+    eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms  server RSS {rss:.1} MB", wide.name, wide.rps, wide.p99_ms);
     let floor = floor.context("the floor did not run")?;
     wide.ratio_to_floor = if floor.rps > 0.0 { wide.rps / floor.rps } else { 0.0 };
     let export_csv = export::measure(&server).await?;
     let mut report = report::Report::new(loaded, options.concurrency, floor, outcomes, server.peak_rss_mb());
     report.wide = Some(wide);
+    report.wide_rss_mb_peak = Some(wide_rss);
     report.export_csv = Some(export_csv);
     drop(server);
     println!("{}", report.table());
     let path = report.write()?;
     println!("report written to {}", path.display());
     Ok(())
+}
+
+/// What `work` gives, and the highest resident memory of process `pid` while it ran (sampled every 50 ms).
+async fn peak_rss_during<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (T, f64) {
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampling = done.clone();
+    let sampler = tokio::spawn(async move {
+        let mut peak = 0.0_f64;
+        while !sampling.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(server::status_mb(pid, "VmRSS:"));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        peak
+    });
+    let out = work.await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.unwrap_or(0.0).max(server::status_mb(pid, "VmRSS:"));
+    (out, peak)
 }
 
 /// Signs in the browsers and picks the tickets the scenarios use.

@@ -82,15 +82,23 @@ impl ServerProcess {
         self.status_mb("VmRSS:")
     }
 
-    /// A `kB` line of the server's `/proc/<pid>/status`, in MB.
-    fn status_mb(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
+
+    fn status_mb(&self, field: &str) -> f64 {
+        status_mb(self.child.id(), field)
+    }
+}
+
+/// A `kB` line of process `pid`'s `/proc/<pid>/status`, in MB (`VmRSS:` is its resident memory now).
+pub fn status_mb(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 impl Drop for ServerProcess {
