@@ -100,6 +100,11 @@ fn stamp(state: &store::State) -> (String, Version) {
     (state.database.clone(), version(state))
 }
 
+/// The stamp of figures read from the rollups alone: the snapshot's generation, no waiting delta in them.
+fn folded_stamp(state: &store::State) -> (String, Version) {
+    (state.database.clone(), Version { generation: state.generation, waiting: 0 })
+}
+
 /// The view's figures as the rollups hold them at the snapshot's generation (no waiting delta in them), from the
 /// cache: as kept, or brought forward from an older generation whose later folds' deltas are still kept. `None`
 /// when they must be summed again.
@@ -114,8 +119,8 @@ async fn folded_figures(conn: &mut Conn, key: &Key, state: &store::State) -> App
     if generation < state.kept_since || generation > state.generation {
         return Ok(None);
     }
-    let mut data = DashboardData { stamp: stamp(state), sums: kept.sums.clone(), names: names(conn, key.zh).await? };
-    data.stamp.1.waiting = 0;
+    let mut data =
+        DashboardData { stamp: folded_stamp(state), sums: kept.sums.clone(), names: names(conn, key.zh).await? };
     for row in store::filtered_rows(conn, Source::FoldedAfter(generation), &key.filter).await? {
         data.sums.add(&row);
     }
@@ -149,17 +154,16 @@ async fn summed_again(conn: &mut Conn, key: &Key, state: &store::State) -> AppRe
         Some(slice) => store::rollup_rows(conn, slice, &key.filter).await?,
         None => store::filtered_rows(conn, Source::Facts, &key.filter).await?,
     };
-    let mut data =
-        DashboardData { stamp: stamp(state), sums: summed(&key.filter, &rows), names: names(conn, key.zh).await? };
+    let sums = summed(&key.filter, &rows);
+    let names = names(conn, key.zh).await?;
     if slice.is_none() {
-        let data = Arc::new(data);
+        let data = Arc::new(DashboardData { stamp: stamp(state), sums, names });
         if state.waiting == 0 {
             STABLE.put(key.clone(), state.generation, data.clone());
         }
         return Ok(data);
     }
-    data.stamp.1.waiting = 0;
-    let folded = Arc::new(data);
+    let folded = Arc::new(DashboardData { stamp: folded_stamp(state), sums, names });
     STABLE.put(key.clone(), state.generation, folded.clone());
     with_waiting(conn, key, state, &folded).await
 }
