@@ -6,11 +6,8 @@ use crate::domain::account_form::AccountInput;
 use crate::domain::validate::FieldErrors;
 use crate::i18n::Lang;
 use crate::seed::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
-use crate::services::attachments::UploadLimits;
-use crate::startup::{AppState, ServerOptions, build_server, session_key};
-use anyhow::Context;
+use crate::startup::Application;
 use clap::{Parser, Subcommand};
-use std::net::TcpListener;
 
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about = "After-sales service tickets (售后工单系统)")]
@@ -98,46 +95,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
-    let key = session_key(settings)?;
-    let listener = TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
-    let address = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(&database.url, settings.db_pool)?;
+        let app = Application::build(settings, &database.url).await?;
         if database.created {
-            seed::seed_demo(&pool, settings.timezone).await?;
+            seed::seed_demo(app.pool(), settings.timezone).await?;
         }
-        let mut conn = pool.get().await?;
-        // Business hours are counted in the configured zone, by every instance and job alike.
-        crate::store::sla::set_zone(&mut conn, settings.timezone).await?;
+        let mut conn = app.pool().get().await?;
         let has_demo = crate::store::users::find_by_login(&mut conn, DEMO_ACCOUNTS[0].1).await?.is_some();
         drop(conn);
-        println!("aftersales is running at http://{address}/  (Ctrl-C stops it)");
+        println!("aftersales is running at http://{}/  (Ctrl-C stops it)", app.address());
         if has_demo {
             println!("Demo logins, password {DEMO_PASSWORD}:");
             for (role, email, name, _, _) in DEMO_ACCOUNTS {
                 println!("  {:<10} {email:<24} {name}", role.code());
             }
         }
-        let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
-        crate::services::notify::set_public_url(&settings.mail.public_url);
-        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail);
-        let state = AppState {
-            pool,
-            tz: settings.timezone,
-            data_dir: settings.data_dir.clone(),
-            upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
-            policy: settings.policy(),
-        };
-        let served = match build_server(listener, state, options) {
-            Ok(server) => server.await,
-            Err(e) => Err(e),
-        };
-        if let Some(worker) = worker {
-            worker.stop().await;
-        }
-        served?;
-        anyhow::Ok(())
+        app.run_until_stopped().await
     })
 }
 

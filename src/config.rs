@@ -133,6 +133,17 @@ impl Default for Policy {
 }
 
 impl Settings {
+    /// The defaults, as a start with no flags would have them (the environment's `AFTERSALES_*` still count), for
+    /// the tests and the bench to adjust before building an instance.
+    pub fn defaults() -> Settings {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        <Defaults as clap::Parser>::parse_from(["aftersales"]).settings
+    }
+
     pub fn policy(&self) -> Policy {
         Policy { withdrawal_answer: chrono::Duration::hours(self.withdrawal_answer_hours.into()) }
     }

@@ -1,4 +1,5 @@
-//! Building and running the HTTP server; shared by `serve`, the tests and the benchmark.
+//! One way to assemble an instance of the app (`Application::build`), used by `serve`, the tests and the benchmark:
+//! the pool, the site's settings written to the database, the HTTP server and the background worker.
 
 use crate::config::Settings;
 use crate::db::Pool;
@@ -64,7 +65,58 @@ fn key_from_file(path: &Path) -> anyhow::Result<Key> {
     Ok(key)
 }
 
-pub struct ServerOptions {
+/// A running instance: its HTTP server on a bound port and, unless turned off, its background worker.
+pub struct Application {
+    address: std::net::SocketAddr,
+    pool: Pool,
+    server: Server,
+    worker: Option<crate::jobs::RunningWorker>,
+}
+
+impl Application {
+    /// Builds an instance from the settings on a migrated database at `database_url`: binds `settings.bind` (port 0
+    /// picks a free one), writes the zone and public address for every instance and job, starts the worker.
+    pub async fn build(settings: &Settings, database_url: &str) -> anyhow::Result<Application> {
+        let key = session_key(settings)?;
+        let listener =
+            TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let pool = crate::db::build_pool(database_url, settings.db_pool)?;
+        let mut conn = pool.get().await.context("connecting to the database")?;
+        crate::store::sla::set_site(&mut conn, settings.timezone, &settings.mail.public_url).await?;
+        drop(conn);
+        let state = AppState {
+            pool: pool.clone(),
+            tz: settings.timezone,
+            data_dir: settings.data_dir.clone(),
+            upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
+            policy: settings.policy(),
+        };
+        let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
+        let server = build_server(listener, state, options)?;
+        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail);
+        Ok(Application { address, pool, server, worker })
+    }
+
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Serves until Ctrl-C/SIGTERM (or the server is stopped), then lets the worker finish its current job.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        Ok(served?)
+    }
+}
+
+struct ServerOptions {
     pub key: Key,
     pub secure_cookies: bool,
     pub workers: Option<usize>,
@@ -72,7 +124,7 @@ pub struct ServerOptions {
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
 /// request id and log → session → error pages → CSRF check → handler.
-pub fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
+fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers } = options;
     let mut server = HttpServer::new(move || {

@@ -1,14 +1,12 @@
 //! The server under test runs as a child process (this same binary, `--serve-child`), so its memory is its own:
 //! the peak RSS reported is the kernel's high-water mark (`VmHWM`) of that process alone, not of the load generator.
 
-use crate::config::Policy;
+use crate::config::Settings;
 use crate::db;
-use crate::services::attachments::UploadLimits;
-use crate::startup::{AppState, ServerOptions, build_server};
+use crate::startup::Application;
 use actix_web::cookie::Key;
 use anyhow::Context;
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// Connections of the server's pool (the app's default).
@@ -18,31 +16,24 @@ pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 /// In the child: serves `database_url` on a free loopback port, prints `listening <address>`, and exits when the
 /// parent closes our stdin (so a parent that dies never leaves a server behind).
 pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let address = listener.local_addr()?;
     std::thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(0);
     });
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".parse()?;
+    settings.db_pool = POOL;
+    settings.timezone = TZ;
+    settings.data_dir = db::cluster::temp_data_dir("aftersales-bench-files");
+    settings.session_key = Some(hex::encode(Key::generate().master()));
+    // The bench runs its own worker: only the export jobs (and the analytics fold), as it measures them.
+    settings.worker.enabled = false;
     actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, POOL)?;
-        let mut conn = pool.get().await?;
-        crate::store::sla::set_zone(&mut conn, TZ).await?;
-        drop(conn);
+        let app = Application::build(&settings, database_url).await?;
         // Kept to the end: dropping it stops the workers.
-        let _worker = super::export::start_worker(pool.clone());
-        let state = AppState {
-            pool,
-            tz: TZ,
-            data_dir: db::cluster::temp_data_dir("aftersales-bench-files"),
-            upload_limits: UploadLimits::default(),
-            policy: Policy::default(),
-        };
-        let options = ServerOptions { key: Key::generate(), secure_cookies: false, workers: None };
-        let server = build_server(listener, state, options)?;
-        println!("listening {address}");
-        server.await?;
-        anyhow::Ok(())
+        let _worker = super::export::start_worker(app.pool().clone());
+        println!("listening {}", app.address());
+        app.run_until_stopped().await
     })
 }
 

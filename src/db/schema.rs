@@ -256,6 +256,7 @@ diesel::table! {
     service_zone (single) {
         single -> Bool,
         time_zone -> Text,
+        public_url -> Text,
     }
 }
 

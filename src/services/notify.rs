@@ -15,7 +15,6 @@ use crate::store::{Conn, users};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use diesel::QueryResult;
-use std::sync::OnceLock;
 
 /// What happened; the i18n key is `notice-<kind>`.
 pub mod kind {
@@ -105,18 +104,6 @@ pub async fn tell_step(
     Ok(())
 }
 
-static PUBLIC_URL: OnceLock<String> = OnceLock::new();
-
-/// The site's address for the links in messages (`AFTERSALES_PUBLIC_URL`), set
-/// once at start; the first call wins.
-pub fn set_public_url(url: &str) {
-    let _ = PUBLIC_URL.set(url.trim_end_matches('/').to_owned());
-}
-
-fn public_url() -> &'static str {
-    PUBLIC_URL.get().map_or(crate::config::DEFAULT_PUBLIC_URL, String::as_str)
-}
-
 /// The people concerned with a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum To {
@@ -179,15 +166,17 @@ async fn write_messages(
     if wanting.is_empty() {
         return Ok(());
     }
+    // The site's address (`AFTERSALES_PUBLIC_URL`) and zone, as the instances wrote them at start.
+    let (zone, site) = crate::store::sla::site(conn).await?;
     let promised = match (kind, ticket.first_response_due_at) {
-        (kind::RECEIVED, Some(due)) => Some(local_time(due, crate::store::sla::zone(conn).await?)),
+        (kind::RECEIVED, Some(due)) => Some(local_time(due, zone)),
         _ => None,
     };
     let facts = Facts {
         number: &ticket.number,
-        link: format!("{}/tickets/{}", public_url(), ticket.number),
+        link: format!("{site}/tickets/{}", ticket.number),
         promised,
-        account_link: format!("{}/account", public_url()),
+        account_link: format!("{site}/account"),
     };
     let rows: Vec<NewMessage> = wanting
         .into_iter()

@@ -33,9 +33,20 @@ pub async fn targets(conn: &mut Conn, ticket_type: TicketType, urgency: Urgency)
     }))
 }
 
-/// Writes the configured zone (at start), so jobs and every instance count alike.
-pub async fn set_zone(conn: &mut Conn, zone: chrono_tz::Tz) -> QueryResult<()> {
-    diesel::update(service_zone::table).set(service_zone::time_zone.eq(zone.name())).execute(conn).await.map(drop)
+/// Writes the configured zone and site address (at start), so jobs and every instance count and link alike.
+pub async fn set_site(conn: &mut Conn, zone: chrono_tz::Tz, public_url: &str) -> QueryResult<()> {
+    diesel::update(service_zone::table)
+        .set((service_zone::time_zone.eq(zone.name()), service_zone::public_url.eq(public_url)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The service's zone and the site's address, as written at start (for messages).
+pub async fn site(conn: &mut Conn) -> QueryResult<(chrono_tz::Tz, String)> {
+    let (zone, url): (String, String) =
+        service_zone::table.select((service_zone::time_zone, service_zone::public_url)).first(conn).await?;
+    Ok((zone.parse().unwrap_or(chrono_tz::Asia::Shanghai), url))
 }
 
 /// The service's zone, as written at start (times in messages are shown in it).

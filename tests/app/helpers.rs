@@ -3,15 +3,14 @@
 //! each test its own database copied from it and the real app on a free port.
 
 use actix_web::cookie::Key;
-use aftersales::config::Policy;
+use aftersales::config::Settings;
 use aftersales::db::{self, ClusterOptions, ManagedCluster, cluster};
 use aftersales::domain::account_form::AccountDraft;
 use aftersales::domain::{Role, UserId};
 use aftersales::services::attachments::UploadLimits;
-use aftersales::startup::{AppState, ServerOptions, build_server};
+use aftersales::startup::Application;
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -52,6 +51,23 @@ pub fn fresh_database() -> String {
     tc.cluster.database_url(&name)
 }
 
+/// The settings of a test instance: a free port, its own data folder, no background worker (tests run jobs when they
+/// choose), two HTTP threads, `upload_limits`.
+pub fn settings(upload_limits: UploadLimits) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".parse().expect("address");
+    settings.db_pool = 8;
+    settings.timezone = chrono_tz::Asia::Shanghai;
+    settings.data_dir = cluster::temp_data_dir("aftersales-testfiles");
+    settings.session_key = Some(hex::encode(Key::generate().master()));
+    settings.worker.enabled = false;
+    settings.workers = Some(2);
+    // Tests' limits are whole megabytes, as the setting is.
+    settings.max_upload_mb = upload_limits.max_file_mb();
+    settings.max_files_per_ticket = upload_limits.max_files_per_ticket;
+    settings
+}
+
 pub struct TestApp {
     pub base: String,
     pub pool: db::Pool,
@@ -72,22 +88,17 @@ impl TestApp {
 
     /// An app with its own upload limits (tests use small ones).
     pub async fn spawn_with(upload_limits: UploadLimits) -> TestApp {
-        let db_url = tokio::task::spawn_blocking(fresh_database).await.expect("database");
-        let pool = db::build_pool(&db_url, 8).expect("pool");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let data_dir = cluster::temp_data_dir("aftersales-testfiles");
-        let state = AppState {
-            pool: pool.clone(),
-            tz: chrono_tz::Asia::Shanghai,
-            data_dir: data_dir.clone(),
-            upload_limits,
-            policy: Policy::default(),
-        };
-        let options = ServerOptions { key: Key::generate(), secure_cookies: false, workers: Some(2) };
-        let server = build_server(listener, state, options).expect("server");
-        actix_web::rt::spawn(server);
-        TestApp { base, pool, data_dir }
+        Self::spawn_on(settings(upload_limits), tokio::task::spawn_blocking(fresh_database).await.expect("database"))
+            .await
+    }
+
+    /// An instance of the app built from `settings` (its data folder is removed with it) on `db_url`.
+    pub async fn spawn_on(settings: Settings, db_url: String) -> TestApp {
+        let app = Application::build(&settings, &db_url).await.expect("build the app");
+        let base = format!("http://{}", app.address());
+        let pool = app.pool().clone();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp { base, pool, data_dir: settings.data_dir }
     }
 
     /// A browser: its own cookie jar, redirects not followed (tests check them).

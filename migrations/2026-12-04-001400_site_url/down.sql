@@ -1,0 +1,1 @@
+ALTER TABLE service_zone DROP COLUMN public_url;
