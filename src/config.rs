@@ -63,9 +63,23 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub withdrawal_answer_hours: u32,
 
+    /// A bearer token `/metrics` requires; unset, `/metrics` answers only requests from this machine.
+    #[arg(long, env = "AFTERSALES_METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Log lines as text for people, or as JSON for a log collector.
+    #[arg(long, value_enum, env = "AFTERSALES_LOG_FORMAT", default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     /// Email (and later SMS) that the worker sends from the outbox.
     #[command(flatten)]
     pub mail: Mail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How messages leave the system. Without an SMTP server they are written to

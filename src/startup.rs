@@ -10,7 +10,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chrono_tz::Tz;
@@ -26,6 +26,10 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub upload_limits: UploadLimits,
     pub policy: crate::config::Policy,
+    /// This instance's request figures for `/metrics`.
+    pub metrics: crate::web::metrics::Metrics,
+    /// The bearer token `/metrics` asks for (`AFTERSALES_METRICS_TOKEN`); unset, only this machine may scrape.
+    pub metrics_token: Option<String>,
 }
 
 /// Largest form body accepted (uploads have their own limit).
@@ -91,6 +95,8 @@ impl Application {
             data_dir: settings.data_dir.clone(),
             upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
             policy: settings.policy(),
+            metrics: crate::web::metrics::Metrics::new(),
+            metrics_token: settings.metrics_token.clone(),
         };
         let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
         let server = build_server(listener, state, options)?;
@@ -123,7 +129,7 @@ struct ServerOptions {
 }
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → session → error pages → CSRF check → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → CSRF check → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers } = options;
@@ -143,6 +149,8 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .wrap(from_fn(web::csrf::check))
             .wrap(from_fn(web::errors::render))
             .wrap(session)
+            // gzip or brotli, as the browser asks; downloads that must stay byte-exact (ranges) say `identity`.
+            .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -154,6 +162,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
                          frame-ancestors 'none'; form-action 'self'",
                     )),
             )
+            .wrap(from_fn(web::metrics::record))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?;

@@ -20,6 +20,7 @@ pub mod analytics_fold;
 pub mod auto_close;
 pub mod export_expiry;
 pub mod outbox_delivery;
+pub mod prune;
 pub mod sla_sweep;
 pub mod ticket_export;
 pub mod unavailable_handover;
@@ -117,6 +118,8 @@ pub const SLA_SWEEP_EVERY: StdDuration = StdDuration::from_secs(30);
 pub const HANDOVER_EVERY: StdDuration = StdDuration::from_secs(60);
 /// How often the outbox is looked at: people expect an email within seconds.
 pub const OUTBOX_EVERY: StdDuration = StdDuration::from_secs(5);
+/// How often rows whose use is over are removed.
+pub const PRUNE_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// How often export files past their day are looked for.
 pub const EXPORT_EXPIRY_EVERY: StdDuration = StdDuration::from_secs(3600);
 /// How often analytics deltas are folded into the rollups: the dashboard adds the ones still waiting to every
@@ -140,6 +143,7 @@ impl Registry {
         registry.register_long(ticket_export::TicketExport);
         registry.register_every(export_expiry::ExportExpiry::default(), EXPORT_EXPIRY_EVERY);
         registry.register_every(analytics_fold::AnalyticsFold, ANALYTICS_FOLD_EVERY);
+        registry.register_every(prune::Prune::default(), PRUNE_EVERY);
         registry
     }
 

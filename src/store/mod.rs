@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod products;
 pub mod reply_macros;
+pub mod retention;
 pub mod sla;
 pub mod sla_settings;
 pub mod surveys;

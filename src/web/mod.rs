@@ -23,6 +23,7 @@ pub mod follow_up;
 pub mod health;
 pub mod intake;
 pub mod keyword_rules;
+pub mod metrics;
 pub mod notifications;
 pub mod portal;
 pub mod queue;
@@ -46,7 +47,10 @@ use askama::Template;
 /// Every route of the app.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
-        .route("/healthz", web::get().to(health::healthz))
+        .route("/livez", web::get().to(health::livez))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/healthz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/static/{file}", web::get().to(assets::serve))
         // Browsers ask for it whatever the page says; one answer instead of a 404 on every visit.
         .route("/favicon.ico", web::get().to(assets::favicon))

@@ -39,6 +39,11 @@ fn test_cluster() -> &'static TestCluster {
     })
 }
 
+/// The test server's `postgres` database, for what must be done from outside a test's database.
+pub fn admin_url() -> String {
+    test_cluster().cluster.database_url("postgres")
+}
+
 /// A fresh, migrated database for one test; returns its URL. Blocking.
 pub fn fresh_database() -> String {
     let tc = test_cluster();
@@ -140,6 +145,19 @@ impl TestApp {
         use diesel_async::RunQueryDsl;
         let mut conn = self.pool.get().await.expect("conn");
         diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+
+    /// One text from SQL.
+    pub async fn text(&self, sql: &str) -> String {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            t: String,
+        }
+        let mut conn = self.pool.get().await.expect("conn");
+        let row: Text = diesel::sql_query(format!("SELECT ({sql})::text AS t")).get_result(&mut conn).await.expect(sql);
+        row.t
     }
 
     /// One number from SQL, for checking what was (not) stored.

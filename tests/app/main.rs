@@ -24,6 +24,7 @@ mod journeys_withdrawal;
 mod lifecycle;
 mod migrations;
 mod notifications;
+mod operations;
 mod outbox;
 mod portal;
 mod queue;
