@@ -25,7 +25,7 @@ pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
         std::process::exit(0);
     });
     actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, POOL)?;
+        let pool = db::build_pool(database_url, None, POOL)?;
         let mut conn = pool.get().await?;
         crate::store::sla::set_zone(&mut conn, TZ).await?;
         drop(conn);
