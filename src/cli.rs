@@ -45,6 +45,8 @@ pub enum Command {
 /// The database the app works on; the managed cluster stops when this is dropped.
 pub struct Database {
     pub url: String,
+    /// The CA file setting, for `url` (`DATABASE_URL`); none for the managed cluster (a Unix socket, no TLS).
+    pub ca_file: Option<std::path::PathBuf>,
     pub cluster: Option<ManagedCluster>,
     /// The app's database was created just now (first start of the managed cluster).
     pub created: bool,
@@ -53,19 +55,21 @@ pub struct Database {
 /// Connects to `DATABASE_URL`, or starts the managed cluster; then migrates.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Database> {
     if let Some(url) = &settings.database_url {
-        db::run_migrations(url)?;
-        return Ok(Database { url: url.clone(), cluster: None, created: false });
+        let ca_file = settings.database_ca_file.clone();
+        db::run_migrations(url, ca_file.as_deref())?;
+        return Ok(Database { url: url.clone(), ca_file, cluster: None, created: false });
     }
     let cluster = ManagedCluster::start(ClusterOptions {
         data_dir: settings.data_dir.clone(),
         bin_dir: settings.pg_bin.clone(),
         throwaway: false,
         settings: Vec::new(),
+        port: None,
     })?;
-    let created = db::create_database(&cluster.database_url("postgres"), Settings::database_name(), None)?;
+    let created = db::create_database(&cluster.database_url("postgres"), None, Settings::database_name(), None)?;
     let url = cluster.database_url(Settings::database_name());
-    db::run_migrations(&url)?;
-    Ok(Database { url, cluster: Some(cluster), created })
+    db::run_migrations(&url, None)?;
+    Ok(Database { url, ca_file: None, cluster: Some(cluster), created })
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -78,7 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo => actix_web::rt::System::new().block_on(async {
-            let pool = db::build_pool(&database.url, 4)?;
+            let pool = db::build_pool(&database.url, database.ca_file.as_deref(), 4)?;
             let created = seed::seed_demo(&pool, settings.timezone).await?;
             println!("{}", if created { "demo data created" } else { "demo data already present" });
             Ok(())
@@ -117,7 +121,7 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
 
 async fn create_user(database: &Database, input: AccountInput, customer: bool) -> anyhow::Result<()> {
     let parsed = if customer { input.parse_customer() } else { input.parse_staff() };
-    let pool = db::build_pool(&database.url, 2)?;
+    let pool = db::build_pool(&database.url, database.ca_file.as_deref(), 2)?;
     let result = match parsed {
         Ok(draft) => crate::services::accounts::create(&pool, draft).await,
         Err(errors) => Err(crate::error::AppError::Invalid(errors)),

@@ -14,6 +14,11 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// CA certificate(s), PEM, that the DATABASE_URL server's certificate must chain to: for sslmode=verify-ca and
+    /// verify-full (and prefer/require, which then verify as verify-ca does). `sslrootcert=` in the URL wins.
+    #[arg(long, value_name = "FILE", env = "AFTERSALES_DATABASE_CA_FILE", global = true)]
+    pub database_ca_file: Option<PathBuf>,
+
     /// Folder with the PostgreSQL server binaries (initdb, postgres); found automatically if unset.
     #[arg(long, env = "AFTERSALES_PG_BIN", global = true)]
     pub pg_bin: Option<PathBuf>,

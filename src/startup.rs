@@ -85,7 +85,7 @@ impl Application {
         let listener =
             TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
-        let pool = crate::db::build_pool(database_url, settings.db_pool)?;
+        let pool = crate::db::build_pool(database_url, settings.database_ca_file.as_deref(), settings.db_pool)?;
         let mut conn = pool.get().await.context("connecting to the database")?;
         crate::store::sla::set_site(&mut conn, settings.timezone, &settings.mail.public_url).await?;
         drop(conn);

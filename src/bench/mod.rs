@@ -65,7 +65,7 @@ pub fn main(options: Options) -> anyhow::Result<()> {
 /// The database URL; the managed cluster (kept alive by the caller) and its folder when there is one.
 fn open_database(options: &Options) -> anyhow::Result<(String, Option<ManagedCluster>, Option<PathBuf>)> {
     if let Some(url) = &options.database_url {
-        db::run_migrations(url)?;
+        db::run_migrations(url, None)?;
         return Ok((url.clone(), None, None));
     }
     let data_dir = if options.reuse {
@@ -80,11 +80,12 @@ fn open_database(options: &Options) -> anyhow::Result<(String, Option<ManagedClu
         bin_dir: None,
         throwaway: false,
         settings,
+        port: None,
     })?;
     let admin = cluster.database_url("postgres");
-    db::create_database(&admin, DATABASE, None)?;
+    db::create_database(&admin, None, DATABASE, None)?;
     let url = cluster.database_url(DATABASE);
-    db::run_migrations(&url)?;
+    db::run_migrations(&url, None)?;
     Ok((url, Some(cluster), Some(data_dir)))
 }
 

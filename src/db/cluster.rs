@@ -43,7 +43,8 @@ use nix::unistd::{Gid, Pid, Uid, User};
 /// The superuser created by initdb; the app and the tests connect as this role.
 pub const SUPERUSER: &str = "aftersales";
 
-/// The port in the socket name (`.s.PGSQL.5432`); nothing listens on TCP.
+/// The port in the socket name (`.s.PGSQL.5432`) unless [`ClusterOptions::port`] says otherwise; nothing listens
+/// on TCP unless the settings set `listen_addresses`.
 pub const PORT: u16 = 5432;
 
 /// The system user the server runs as when we are root.
@@ -73,6 +74,8 @@ pub struct ClusterOptions {
     pub throwaway: bool,
     /// Extra `-c name=value` server settings; they override the defaults.
     pub settings: Vec<(String, String)>,
+    /// The port (`-p`: the socket's name, and TCP's if `settings` sets `listen_addresses`); [`PORT`] if unset.
+    pub port: Option<u16>,
 }
 
 impl ClusterOptions {
@@ -301,6 +304,7 @@ pub struct ManagedCluster {
     socket_dir: PathBuf,
     bin_dir: PathBuf,
     log_path: PathBuf,
+    port: u16,
     child: Arc<ChildState>,
     pid: Pid,
     keeper: Option<JoinHandle<()>>,
@@ -356,8 +360,9 @@ impl ManagedCluster {
         let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
 
         let program = bin_dir.join("postgres");
+        let port = opts.port.unwrap_or(PORT);
         let mut cmd = Command::new(&program);
-        cmd.arg("-D").arg(&pg_dir).arg("-k").arg(&socket_dir).arg("-p").arg(PORT.to_string());
+        cmd.arg("-D").arg(&pg_dir).arg("-k").arg(&socket_dir).arg("-p").arg(port.to_string());
         for (name, value) in server_settings(&opts) {
             cmd.arg("-c").arg(format!("{name}={value}"));
         }
@@ -374,6 +379,7 @@ impl ManagedCluster {
             socket_dir,
             bin_dir,
             log_path,
+            port,
             child,
             pid,
             keeper: Some(keeper),
@@ -402,10 +408,16 @@ impl ManagedCluster {
     /// non-ASCII in the path or database name cannot break the URL.
     pub fn database_url(&self, database: &str) -> String {
         format!(
-            "postgres://{SUPERUSER}@/{}?host={}&port={PORT}",
+            "postgres://{SUPERUSER}@/{}?host={}&port={}",
             percent_encode(database.as_bytes(), false),
-            percent_encode(self.socket_dir.as_os_str().as_bytes(), true)
+            percent_encode(self.socket_dir.as_os_str().as_bytes(), true),
+            self.port
         )
+    }
+
+    /// The port the server listens on (its socket's name, and TCP's if it listens there).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The directory holding the server's Unix socket.
@@ -694,6 +706,7 @@ fn check_reachable(dir: &Path, uid: Uid, gid: Gid) -> Result<(), (PathBuf, u32)>
 /// socket address; then `/tmp/aftersales-<hash of data_dir>`.
 fn socket_dir_for(data_dir: &Path) -> PathBuf {
     let run = data_dir.join("run");
+    // Measured with the 4-digit default port; a 5-digit `ClusterOptions::port` takes the byte of slack.
     if socket_path(&run).as_os_str().len() < MAX_SOCKET_PATH {
         run
     } else {
@@ -1082,9 +1095,9 @@ mod tests {
 
     #[test]
     fn url_works_with_diesel_async() {
+        use crate::db::SyncConn;
         use diesel::connection::SimpleConnection;
-        use diesel::{Connection, QueryableByName, RunQueryDsl};
-        type SyncConn = diesel_async::async_connection_wrapper::AsyncConnectionWrapper<diesel_async::AsyncPgConnection>;
+        use diesel::{QueryableByName, RunQueryDsl};
         #[derive(QueryableByName)]
         struct Row {
             #[diesel(sql_type = diesel::sql_types::Text)]
@@ -1094,13 +1107,13 @@ mod tests {
         let dir = TempDir::new();
         let cluster = ManagedCluster::start(options(&dir.0)).expect("start");
         let url = cluster.database_url("postgres");
-        let mut conn = SyncConn::establish(&url).expect("connect with the URL");
+        let mut conn = SyncConn::connect(&url, None).expect("connect with the URL");
         conn.batch_execute("create database \"a b&c\"").expect("create database");
-        let row: Row = diesel::sql_query("show server_encoding").get_result(&mut conn).expect("query");
+        let row: Row = diesel::sql_query("show server_encoding").get_result(&mut *conn).expect("query");
         assert_eq!(row.server_encoding, "UTF8");
         drop(conn);
         // An awkward database name survives the URL too, for libpq as well.
-        SyncConn::establish(&cluster.database_url("a b&c")).expect("connect to the awkward name");
+        SyncConn::connect(&cluster.database_url("a b&c"), None).expect("connect to the awkward name");
         let url = cluster.database_url("a b&c");
         assert_eq!(psql_url(&cluster, &url, "select current_database()"), "a b&c");
         cluster.stop().expect("stop");

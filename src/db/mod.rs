@@ -1,6 +1,7 @@
 //! The database: the managed cluster or an external server, migrations, the pool.
 
 pub mod cluster;
+mod connect;
 pub mod schema;
 
 use anyhow::Context;
@@ -9,46 +10,108 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::path::Path;
+use std::sync::Arc;
 
 pub use cluster::{ClusterOptions, ManagedCluster};
+pub use connect::{CA_FILE_ENV, CaSource, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, SslMode};
 
 pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
 pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// A blocking connection for start-up work (migrations, creating databases).
-/// It runs its own small runtime, so call it outside async code.
-pub type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
+/// A blocking connection for start-up work (migrations, creating databases), made by [`ConnectOptions::connect`]
+/// like every other. It runs on a small runtime of its own (one worker thread, which keeps the connection's driver
+/// task running between the blocking calls), so use it outside async code (or in `spawn_blocking`). Derefs to
+/// diesel's [`AsyncConnectionWrapper`], which implements [`Connection`] and [`MigrationHarness`].
+pub struct SyncConn {
+    conn: AsyncConnectionWrapper<AsyncPgConnection>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl SyncConn {
+    /// Connects to `url` (with the CA file setting `ca_file`), TLS as the URL says. Blocking.
+    pub fn connect(url: &str, ca_file: Option<&Path>) -> anyhow::Result<SyncConn> {
+        let options = ConnectOptions::parse(url, ca_file)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("aftersales-db-sync")
+            .enable_all()
+            .build()
+            .context("starting the runtime for the database connection")?;
+        let conn = runtime.block_on(options.connect())?;
+        // The wrapper takes the current runtime's handle for its blocking calls: ours.
+        let _entered = runtime.enter();
+        Ok(SyncConn { conn: AsyncConnectionWrapper::from(conn), runtime: Some(runtime) })
+    }
+}
+
+impl std::ops::Deref for SyncConn {
+    type Target = AsyncConnectionWrapper<AsyncPgConnection>;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for SyncConn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
+}
+
+impl Drop for SyncConn {
+    /// Without waiting, so dropping it inside async code does not panic. The connection is closed when its driver
+    /// task stops with the runtime.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
 
 /// The pool hands out a connection without a test query first (`Fast`): a ping per request would be one more round
 /// trip on every page. A connection that broke (the server restarted) fails its next query once and is then
-/// dropped, not returned to the pool.
-pub fn build_pool(url: &str, size: usize) -> anyhow::Result<Pool> {
+/// dropped, not returned to the pool. Connections are made by [`ConnectOptions::connect`] (TLS as the URL says);
+/// `url` and `ca_file` are checked here, so a bad setting stops the start, not the first request.
+pub fn build_pool(url: &str, ca_file: Option<&Path>, size: usize) -> anyhow::Result<Pool> {
+    let options = Arc::new(ConnectOptions::parse(url, ca_file)?);
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    config.custom_setup = Box::new(move |_url| {
+        let options = Arc::clone(&options);
+        Box::pin(async move {
+            options.connect().await.map_err(|e| diesel::ConnectionError::BadConnection(format!("{e:#}")))
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(redact(url), config);
     Pool::builder(manager).max_size(size).build().context("building the database pool")
 }
 
 /// Applies pending migrations. Blocking.
-pub fn run_migrations(url: &str) -> anyhow::Result<()> {
-    let mut conn = SyncConn::establish(url).with_context(|| format!("connecting to {}", redact(url)))?;
+pub fn run_migrations(url: &str, ca_file: Option<&Path>) -> anyhow::Result<()> {
+    let mut conn = SyncConn::connect(url, ca_file)?;
     conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
     Ok(())
 }
 
 /// Creates database `name` (optionally from `template`) unless it exists; true if it was created. Blocking.
-pub fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> anyhow::Result<bool> {
+pub fn create_database(
+    admin_url: &str,
+    ca_file: Option<&Path>,
+    name: &str,
+    template: Option<&str>,
+) -> anyhow::Result<bool> {
     #[derive(QueryableByName)]
     struct Exists {
         #[diesel(sql_type = diesel::sql_types::Bool)]
         exists: bool,
     }
-    let mut conn = SyncConn::establish(admin_url).with_context(|| format!("connecting to {}", redact(admin_url)))?;
+    let mut conn = SyncConn::connect(admin_url, ca_file)?;
+    let conn = &mut *conn;
     let found: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
         .bind::<diesel::sql_types::Text, _>(name)
-        .get_result(&mut conn)?;
+        .get_result(conn)?;
     if found.exists {
         return Ok(false);
     }
@@ -56,7 +119,7 @@ pub fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> a
     if let Some(template) = template {
         sql.push_str(&format!(" TEMPLATE {}", quote_ident(template)));
     }
-    diesel::sql_query(sql).execute(&mut conn)?;
+    diesel::sql_query(sql).execute(conn)?;
     Ok(true)
 }
 
@@ -64,9 +127,10 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password, for messages: the user info's, and a `password=` parameter's (URL query or
+/// `key=value` form).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let masked = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             match userinfo.split_once(':') {
@@ -75,7 +139,25 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    };
+    let mut out = String::with_capacity(masked.len());
+    let mut rest = masked.as_str();
+    const KEY: &str = "password=";
+    while let Some(i) = rest.find(KEY) {
+        let starts_a_parameter = i == 0 || matches!(rest.as_bytes()[i - 1], b'?' | b'&' | b' ' | b'\t' | b'\n');
+        out.push_str(&rest[..i + KEY.len()]);
+        rest = &rest[i + KEY.len()..];
+        if starts_a_parameter {
+            let end = match rest.strip_prefix('\'') {
+                Some(quoted) => quoted.find('\'').map_or(rest.len(), |e| e + 2),
+                None => rest.find(|c: char| c == '&' || c.is_whitespace()).unwrap_or(rest.len()),
+            };
+            out.push_str("***");
+            rest = &rest[end..];
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -84,5 +166,11 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            super::redact("postgres://u@h/db?password=secret&sslmode=require"),
+            "postgres://u@h/db?password=***&sslmode=require"
+        );
+        assert_eq!(super::redact("host=h password='se cret' user=u"), "host=h password=*** user=u");
+        assert_eq!(super::redact("host=h mypassword=x"), "host=h mypassword=x");
     }
 }

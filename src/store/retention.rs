@@ -52,6 +52,11 @@ impl Stale {
 }
 
 /// Deletes up to `limit` rows of `what` from before `cutoff`; how many went.
-pub async fn delete_before(conn: &mut Conn, what: Stale, cutoff: DateTime<Utc>, limit: i64) -> diesel::QueryResult<usize> {
+pub async fn delete_before(
+    conn: &mut Conn,
+    what: Stale,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> diesel::QueryResult<usize> {
     diesel::sql_query(what.sql()).bind::<Timestamptz, _>(cutoff).bind::<BigInt, _>(limit).execute(conn).await
 }

@@ -74,7 +74,9 @@ mod tests {
     #[test]
     fn hashed_names_keep_the_extension_and_change_with_the_content() {
         let css = super::url("app.css");
-        assert!(css.starts_with("/static/app.") && css.ends_with(".css") && css.len() == "/static/app.12345678.css".len());
+        assert!(
+            css.starts_with("/static/app.") && css.ends_with(".css") && css.len() == "/static/app.12345678.css".len()
+        );
         assert_ne!(super::url("app.js"), "/static/app.js");
         assert_eq!(super::url("missing.txt"), "/static/missing.txt");
     }

@@ -30,7 +30,9 @@ enum Readiness {
     Ready,
     Unreachable,
     /// The database's schema is older than this build (another instance has not migrated it yet), or newer.
-    Schema { database: String },
+    Schema {
+        database: String,
+    },
 }
 
 async fn readiness(state: &AppState) -> Readiness {

@@ -4,9 +4,9 @@
 //! read from the database at each scrape (their tables hold only what is pending or recent, see `jobs::prune`), so
 //! every instance reports the same queue.
 
-use crate::startup::AppState;
 use crate::db::Pool;
 use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
 use crate::store::Conn;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

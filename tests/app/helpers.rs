@@ -30,11 +30,11 @@ fn test_cluster() -> &'static TestCluster {
     static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
         let data_dir = cluster::temp_data_dir("aftersales-test");
-        let cluster =
-            ManagedCluster::start(ClusterOptions { data_dir, bin_dir: None, throwaway: true, settings: Vec::new() })
-                .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
-        db::create_database(&cluster.database_url("postgres"), TEMPLATE_DB, None).expect("create template database");
-        db::run_migrations(&cluster.database_url(TEMPLATE_DB)).expect("migrate template database");
+        let cluster = ManagedCluster::start(ClusterOptions { throwaway: true, ..ClusterOptions::new(data_dir) })
+            .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+        db::create_database(&cluster.database_url("postgres"), None, TEMPLATE_DB, None)
+            .expect("create template database");
+        db::run_migrations(&cluster.database_url(TEMPLATE_DB), None).expect("migrate template database");
         TestCluster { cluster, next_db: AtomicUsize::new(0), create_lock: Mutex::new(()) }
     })
 }
@@ -50,7 +50,7 @@ pub fn fresh_database() -> String {
     let name = format!("test_{}_{}", std::process::id(), tc.next_db.fetch_add(1, Ordering::SeqCst));
     {
         let _guard = tc.create_lock.lock().unwrap_or_else(|e| e.into_inner());
-        db::create_database(&tc.cluster.database_url("postgres"), &name, Some(TEMPLATE_DB))
+        db::create_database(&tc.cluster.database_url("postgres"), None, &name, Some(TEMPLATE_DB))
             .expect("create test database");
     }
     tc.cluster.database_url(&name)

@@ -685,7 +685,7 @@ async fn serve_runs_the_worker_and_stops_it_cleanly_on_sigterm() {
     use std::process::{Command, Stdio};
 
     let url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
-    let pool = aftersales::db::build_pool(&url, 2).unwrap();
+    let pool = aftersales::db::build_pool(&url, None, 2).unwrap();
     let account = |role, email: &str| aftersales::domain::account_form::AccountDraft {
         role,
         name: email.into(),

@@ -13,6 +13,7 @@ mod bench_floor;
 mod catalogue;
 mod cli;
 mod compensation;
+mod db_tls;
 mod duplicates;
 mod exports;
 mod follow_up;

@@ -6,7 +6,7 @@ use crate::helpers::fresh_database;
 #[actix_web::test]
 async fn migrations_run_down_and_up_again_to_the_same_schema() {
     use aftersales::db::{MIGRATIONS, SyncConn};
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::RunQueryDsl;
     use diesel_migrations::MigrationHarness;
 
     #[derive(diesel::QueryableByName)]
@@ -20,12 +20,12 @@ async fn migrations_run_down_and_up_again_to_the_same_schema() {
                    FROM information_schema.columns WHERE table_schema = 'public'), '') || E'\\n' || \
                    coalesce((SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes \
                    WHERE schemaname = 'public'), '') AS text";
-        diesel::sql_query(sql).get_result::<Digest>(conn).expect("schema digest").text
+        diesel::sql_query(sql).get_result::<Digest>(&mut **conn).expect("schema digest").text
     }
 
     let url = tokio::task::spawn_blocking(fresh_database).await.unwrap();
     tokio::task::spawn_blocking(move || {
-        let mut conn = <SyncConn as Connection>::establish(&url).expect("connect");
+        let mut conn = SyncConn::connect(&url, None).expect("connect");
         let before = digest(&mut conn);
         assert!(before.contains("jobs.locked_until") && before.contains("assignment_settings.rule"));
         conn.revert_all_migrations(MIGRATIONS).expect("every down.sql works");

@@ -28,7 +28,7 @@ async fn the_probes_say_when_the_database_is_gone_or_the_schema_is_not_this_buil
 
     // The database refuses this app's connections: /readyz says so within about a second; /livez still answers.
     let name = app.text("SELECT current_database()").await;
-    let admin = aftersales::db::build_pool(&admin_url(), 1).unwrap();
+    let admin = aftersales::db::build_pool(&admin_url(), None, 1).unwrap();
     let mut conn = admin.get().await.unwrap();
     for sql in [
         format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"),
@@ -65,8 +65,10 @@ async fn metrics_count_requests_by_route_and_read_the_pool_the_jobs_and_the_outb
         assert_eq!(customer.get(&format!("/tickets/{number}")).await.status(), StatusCode::OK);
     }
     assert_eq!(customer.get("/tickets/AS00000000-000000").await.status(), StatusCode::NOT_FOUND);
-    app.exec("INSERT INTO jobs (kind, run_at, last_error) VALUES ('metrics_probe', now() - interval '1 minute', 'boom')")
-        .await;
+    app.exec(
+        "INSERT INTO jobs (kind, run_at, last_error) VALUES ('metrics_probe', now() - interval '1 minute', 'boom')",
+    )
+    .await;
     app.exec(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at) \
          VALUES ('email', 'x@example.com', 's', 'b', now() - interval '90 seconds', now())",
