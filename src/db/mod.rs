@@ -88,11 +88,25 @@ pub fn build_pool(url: &str, ca_file: Option<&Path>, size: usize) -> anyhow::Res
     Pool::builder(manager).max_size(size).build().context("building the database pool")
 }
 
-/// Applies pending migrations. Blocking.
+/// The advisory lock that instances starting at once take around their migrations (an arbitrary constant: the
+/// first 8 bytes of "aftersal" as a number).
+const MIGRATION_LOCK: i64 = 0x6166_7465_7273_616c;
+
+/// Applies pending migrations, one instance at a time: several instances starting together wait for the first to
+/// finish, then find nothing left to do. Blocking.
 pub fn run_migrations(url: &str, ca_file: Option<&Path>) -> anyhow::Result<()> {
     let mut conn = SyncConn::connect(url, ca_file)?;
-    conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-    Ok(())
+    let conn = &mut *conn;
+    // Session-level, so it spans the migrations' own transactions; released when the connection closes at the latest.
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    let migrated =
+        conn.run_pending_migrations(MIGRATIONS).map(drop).map_err(|e| anyhow::anyhow!("running migrations: {e}"));
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    migrated
 }
 
 /// Creates database `name` (optionally from `template`) unless it exists; true if it was created. Blocking.

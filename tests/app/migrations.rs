@@ -37,3 +37,27 @@ async fn migrations_run_down_and_up_again_to_the_same_schema() {
     .await
     .unwrap();
 }
+
+/// Instances started together (a deploy of two) all migrate a new database without tripping over each other.
+#[test]
+fn instances_starting_at_once_migrate_one_after_another() {
+    let name = format!("concurrent_migrations_{}", std::process::id());
+    aftersales::db::create_database(&crate::helpers::admin_url(), None, &name, None).expect("empty database");
+    let url = crate::helpers::admin_url().replacen("/postgres?", &format!("/{name}?"), 1);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, barrier) = (url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                aftersales::db::run_migrations(&url, None)
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().expect("thread").expect("every instance migrates or finds it done");
+    }
+    let mut conn = aftersales::db::SyncConn::connect(&url, None).expect("connect");
+    use diesel_migrations::MigrationHarness;
+    assert!(conn.pending_migrations(aftersales::db::MIGRATIONS).expect("pending").is_empty());
+}
