@@ -72,6 +72,16 @@ pub struct Settings {
     #[arg(long, env = "AFTERSALES_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Compress responses (gzip, brotli) for browsers that ask; off when a proxy in front compresses.
+    #[arg(long, value_name = "BOOL", env = "AFTERSALES_COMPRESS", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub compress: bool,
+
+    /// Count and time requests per route for `/metrics` (the pool, jobs and outbox figures are read regardless).
+    #[arg(long, value_name = "BOOL", env = "AFTERSALES_REQUEST_METRICS", default_value_t = true,
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub request_metrics: bool,
+
     /// Log lines as text for people, or as JSON for a log collector.
     #[arg(long, value_enum, env = "AFTERSALES_LOG_FORMAT", default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -10,7 +10,7 @@ use actix_session::config::CookieContentSecurity;
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use chrono_tz::Tz;
@@ -98,7 +98,13 @@ impl Application {
             metrics: crate::web::metrics::Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
         };
-        let options = ServerOptions { key, secure_cookies: settings.secure_cookies, workers: settings.workers };
+        let options = ServerOptions {
+            key,
+            secure_cookies: settings.secure_cookies,
+            workers: settings.workers,
+            compress: settings.compress,
+            request_metrics: settings.request_metrics,
+        };
         let server = build_server(listener, state, options)?;
         let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail);
         Ok(Application { address, pool, server, worker })
@@ -123,6 +129,8 @@ impl Application {
 }
 
 struct ServerOptions {
+    compress: bool,
+    request_metrics: bool,
     pub key: Key,
     pub secure_cookies: bool,
     pub workers: Option<usize>,
@@ -132,7 +140,7 @@ struct ServerOptions {
 /// request id and log → metrics → security headers → compression → session → error pages → CSRF check → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
-    let ServerOptions { key, secure_cookies, workers } = options;
+    let ServerOptions { key, secure_cookies, workers, compress, request_metrics } = options;
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(SESSION_COOKIE.into())
@@ -150,7 +158,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .wrap(from_fn(web::errors::render))
             .wrap(session)
             // gzip or brotli, as the browser asks; downloads that must stay byte-exact (ranges) say `identity`.
-            .wrap(Compress::default())
+            .wrap(Condition::new(compress, Compress::default()))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -162,7 +170,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
                          frame-ancestors 'none'; form-action 'self'",
                     )),
             )
-            .wrap(from_fn(web::metrics::record))
+            .wrap(Condition::new(request_metrics, from_fn(web::metrics::record)))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?;

@@ -227,3 +227,18 @@ async fn the_prune_job_removes_what_is_past_its_keeping_and_nothing_current() {
     assert_eq!(app.count("SELECT count(*) FROM exports").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM login_failures").await, 1);
 }
+
+#[actix_web::test]
+async fn compression_and_request_metrics_can_be_left_to_the_proxy_and_the_monitoring() {
+    let mut settings = settings(UploadLimits::default());
+    settings.compress = false;
+    settings.request_metrics = false;
+    let app = TestApp::spawn_on(settings, tokio::task::spawn_blocking(fresh_database).await.unwrap()).await;
+    let http = reqwest::Client::new();
+    let page = http.get(format!("{}/login", app.base)).header("Accept-Encoding", "br, gzip").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().get("content-encoding").is_none());
+    let text = http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!text.contains(r#"route="/login""#), "requests are not counted");
+    assert!(text.contains("aftersales_db_pool_connections"), "the pool still is");
+}
