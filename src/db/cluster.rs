@@ -11,6 +11,10 @@
 //! * `DATA_DIR/postgres.log`, `DATA_DIR/initdb.log` — server and initdb output;
 //! * `DATA_DIR/aftersales.lock` — `flock`ed by the process owning the folder.
 //!
+//! Run as root with a data folder the `postgres` user cannot reach (a clone under `/root`), `pg`, `run` and the
+//! logs go to `/var/lib/aftersales/clusters/<hash of the folder's path>` instead, and `DATA_DIR/cluster-location.txt`
+//! says so.
+//!
 //! The server listens only on its Unix socket (`listen_addresses=''`), so it never
 //! clashes with another server on port 5432, and trusts local connections from the
 //! superuser `aftersales`. When we run as root the server runs as the `postgres`
@@ -301,6 +305,8 @@ fn has_server_binaries(dir: &Path) -> bool {
 #[derive(Debug)]
 pub struct ManagedCluster {
     data_dir: PathBuf,
+    /// Where the cluster's own files are: the data folder, unless the server's system user cannot reach it.
+    home: PathBuf,
     socket_dir: PathBuf,
     bin_dir: PathBuf,
     log_path: PathBuf,
@@ -332,30 +338,28 @@ impl ManagedCluster {
         let lock = lock_data_dir(&data_dir)?;
         let bin_dir = find_bin_dir(opts.bin_dir.as_deref())?;
 
-        let run_as =
-            if Uid::effective().is_root() {
-                let user = User::from_name(SYSTEM_USER)
-                    .map_err(|source| ClusterError::UserLookup { source })?
-                    .ok_or(ClusterError::NoSystemUser)?;
-                check_reachable(&data_dir, user.uid, user.gid).map_err(|(blocking, mode)| {
-                    ClusterError::Unreachable { data_dir: data_dir.clone(), blocking, mode }
-                })?;
-                Some(RunAs { name: user.name, uid: user.uid, gid: user.gid })
-            } else {
-                None
-            };
+        let (run_as, home) = if Uid::effective().is_root() {
+            let user = User::from_name(SYSTEM_USER)
+                .map_err(|source| ClusterError::UserLookup { source })?
+                .ok_or(ClusterError::NoSystemUser)?;
+            let run_as = RunAs { name: user.name, uid: user.uid, gid: user.gid };
+            let home = cluster_home(&data_dir, &run_as)?;
+            (Some(run_as), home)
+        } else {
+            (None, data_dir.clone())
+        };
 
-        let socket_dir = socket_dir_for(&data_dir);
+        let socket_dir = socket_dir_for(&home);
         prepare_socket_dir(&socket_dir, run_as.as_ref())?;
 
-        let pg_dir = data_dir.join("pg");
+        let pg_dir = home.join("pg");
         if !pg_dir.exists() {
-            init_cluster(&data_dir, &bin_dir, run_as.as_ref(), opts.throwaway)?;
+            init_cluster(&home, &bin_dir, run_as.as_ref(), opts.throwaway)?;
         }
         check_cluster_dir(&pg_dir, run_as.as_ref())?;
         wait_for_leftover_server(&pg_dir)?;
 
-        let log_path = data_dir.join("postgres.log");
+        let log_path = home.join("postgres.log");
         let log = open_log(&log_path, run_as.as_ref())?;
         let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
 
@@ -367,7 +371,7 @@ impl ManagedCluster {
             cmd.arg("-c").arg(format!("{name}={value}"));
         }
         let log_err = log.try_clone().map_err(io_err("open the server log", &log_path))?;
-        cmd.stdin(Stdio::null()).stdout(log).stderr(log_err).current_dir(&data_dir);
+        cmd.stdin(Stdio::null()).stdout(log).stderr(log_err).current_dir(&home);
         // Its own process group: a Ctrl-C in the terminal goes to the app, which
         // then shuts the server down after finishing in-flight requests.
         cmd.process_group(0);
@@ -376,6 +380,7 @@ impl ManagedCluster {
         let (child, pid, keeper) = spawn_keeper(cmd).map_err(|source| ClusterError::Spawn { program, source })?;
         let cluster = ManagedCluster {
             data_dir,
+            home,
             socket_dir,
             bin_dir,
             log_path,
@@ -446,7 +451,7 @@ impl ManagedCluster {
     }
 
     fn wait_ready(&self, log_start: u64) -> Result<(), ClusterError> {
-        let pid_file = self.data_dir.join("pg").join("postmaster.pid");
+        let pid_file = self.home.join("pg").join("postmaster.pid");
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             // postmaster.pid: pid, data dir, start time, port, socket dir,
@@ -700,6 +705,40 @@ fn check_reachable(dir: &Path, uid: Uid, gid: Gid) -> Result<(), (PathBuf, u32)>
         }
     }
     Ok(())
+}
+
+/// Where a folder unreachable for the server's user keeps its cluster: one folder per data folder (by a hash of its
+/// path), reachable by every user; the data folder says where in `CLUSTER_NOTE`.
+const FALLBACK_HOMES: &str = "/var/lib/aftersales/clusters";
+const CLUSTER_NOTE: &str = "cluster-location.txt";
+
+/// The folder the cluster lives in: the data folder when the server's user can reach it; else (a clone under
+/// `/root`, mode 0700, run as root) a folder of its own under [`FALLBACK_HOMES`], so the README's `cargo run` works
+/// wherever the clone is, and the rest of the data (session key, files) stays in the data folder.
+fn cluster_home(data_dir: &Path, run_as: &RunAs) -> Result<PathBuf, ClusterError> {
+    let Err((blocking, mode)) = check_reachable(data_dir, run_as.uid, run_as.gid) else {
+        return Ok(data_dir.to_path_buf());
+    };
+    let home = Path::new(FALLBACK_HOMES).join(format!("{:016x}", fnv1a64(data_dir.as_os_str().as_bytes())));
+    let unreachable =
+        || ClusterError::Unreachable { data_dir: data_dir.to_path_buf(), blocking: blocking.clone(), mode };
+    DirBuilder::new().recursive(true).mode(0o755).create(&home).map_err(|_| unreachable())?;
+    check_reachable(&home, run_as.uid, run_as.gid).map_err(|_| unreachable())?;
+    let note = format!(
+        "The PostgreSQL cluster of this data folder is in {}:\n{} is mode {mode:04o}, which the `{}` user cannot pass.\n",
+        home.display(),
+        blocking.display(),
+        run_as.name
+    );
+    fs::write(data_dir.join(CLUSTER_NOTE), note).map_err(io_err("write", &data_dir.join(CLUSTER_NOTE)))?;
+    tracing::info!(
+        data_dir = %data_dir.display(),
+        cluster = %home.display(),
+        "the `{}` user cannot reach the data folder ({} is mode {mode:04o}); the database cluster lives beside it",
+        run_as.name,
+        blocking.display()
+    );
+    Ok(home)
 }
 
 /// `data_dir/run`, unless the socket path in it would be too long for a Unix
@@ -1146,7 +1185,7 @@ mod tests {
     }
 
     #[test]
-    fn unreachable_data_dir_is_explained() {
+    fn an_unreachable_data_dir_keeps_its_cluster_where_postgres_can_reach_it() {
         if !Uid::effective().is_root() {
             eprintln!("skipped: only meaningful as root");
             return;
@@ -1156,13 +1195,20 @@ mod tests {
         fs::create_dir(&locked).expect("mkdir");
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).expect("chmod");
         let data = locked.join("data");
-        let err = ManagedCluster::start(options(&data)).expect_err("must fail");
-        let message = err.to_string();
-        assert!(matches!(err, ClusterError::Unreachable { .. }), "{message}");
-        assert!(message.contains("cannot reach"), "{message}");
-        assert!(message.contains(&format!("{} is mode 0700", locked.display())), "{message}");
-        assert!(message.contains("DATABASE_URL"), "{message}");
-        assert!(!data.join("pg").exists());
+        let cluster = ManagedCluster::start(options(&data)).expect("starts all the same");
+        assert_eq!(psql(&cluster, "select 1"), "1");
+        let home = cluster.home.clone();
+        assert!(home.starts_with(FALLBACK_HOMES), "{}", home.display());
+        assert!(home.join("pg").join("PG_VERSION").exists());
+        assert!(!data.join("pg").exists(), "nothing of the cluster in the data folder");
+        let note = fs::read_to_string(data.join(CLUSTER_NOTE)).expect("the data folder says where");
+        assert!(note.contains(&home.display().to_string()) && note.contains("mode 0700"), "{note}");
+        cluster.stop().expect("stop");
+        // The same folder finds the same cluster again.
+        let again = ManagedCluster::start(options(&data)).expect("restart");
+        assert_eq!(again.home, home);
+        again.stop().expect("stop");
+        fs::remove_dir_all(&home).expect("clean up");
     }
 
     #[test]
