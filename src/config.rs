@@ -66,6 +66,10 @@ pub struct Settings {
     /// Email (and later SMS) that the worker sends from the outbox.
     #[command(flatten)]
     pub mail: Mail,
+
+    /// Where attachments and exports are kept: the data folder, or an S3-compatible bucket.
+    #[command(flatten)]
+    pub storage: crate::storage::StorageSettings,
 }
 
 /// How messages leave the system. Without an SMTP server they are written to

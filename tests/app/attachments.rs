@@ -67,12 +67,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// What is on disk: stored files, and leftovers in the temporary folder.
-fn disk(app: &TestApp) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let root = app.data_dir.join("attachments");
-    let tmp = root.join("tmp");
-    let stored = files_under(&root).into_iter().filter(|p| !p.starts_with(&tmp)).collect();
-    (stored, files_under(&tmp))
+/// What is on disk: stored files, and leftovers in the (local) temporary folder.
+pub fn disk(app: &TestApp) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    (files_under(&app.data_dir.join("attachments")), files_under(&app.data_dir.join("tmp")))
 }
 
 async fn attachment_id(app: &TestApp, name: &str) -> i64 {

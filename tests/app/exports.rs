@@ -16,10 +16,10 @@ const BOM: &str = "\u{feff}";
 const FILTERS: &str = "state=all&urgency=urgent&q=%E6%BC%8F%E6%B0%B4";
 const FILTER_FIELDS: [(&str, &str); 3] = [("state", "all"), ("urgency", "urgent"), ("q", "漏水")];
 
-fn worker(app: &TestApp) -> Worker {
+pub fn worker(app: &TestApp) -> Worker {
     let mut registry = Registry::new();
-    registry.register(TicketExport);
-    registry.register_every(ExportExpiry::default(), std::time::Duration::from_secs(3600));
+    registry.register(TicketExport::new(app.storage.clone()));
+    registry.register_every(ExportExpiry::new(app.storage.clone()), std::time::Duration::from_secs(3600));
     Worker::new(app.pool.clone(), Arc::new(registry), WorkerConfig::default())
 }
 
