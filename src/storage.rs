@@ -425,14 +425,17 @@ fn s3_store(settings: &StorageSettings, timeout: Duration) -> anyhow::Result<Arc
             !endpoint.starts_with("http://") || settings.s3_allow_http,
             "AFTERSALES_S3_ENDPOINT={endpoint}: a plain http endpoint needs AFTERSALES_S3_ALLOW_HTTP=true"
         );
-        builder = builder.with_endpoint(endpoint).with_allow_http(settings.s3_allow_http);
+        builder = builder.with_endpoint(endpoint);
     }
     match (&settings.s3_access_key_id, &settings.s3_secret_access_key) {
         (Some(id), Some(secret)) => builder = builder.with_access_key_id(id).with_secret_access_key(secret),
         (None, None) => {}
         _ => anyhow::bail!("AFTERSALES_S3_ACCESS_KEY_ID and AFTERSALES_S3_SECRET_ACCESS_KEY go together: set both"),
     }
-    let options = ClientOptions::new().with_timeout(timeout).with_connect_timeout(timeout.min(Duration::from_secs(5)));
+    let options = ClientOptions::new()
+        .with_allow_http(settings.s3_allow_http)
+        .with_timeout(timeout)
+        .with_connect_timeout(timeout.min(Duration::from_secs(5)));
     // One quick retry, within the time limit: an outage fails the request fast instead of after minutes.
     let retry = RetryConfig { max_retries: 1, retry_timeout: timeout, ..RetryConfig::default() };
     let store = builder

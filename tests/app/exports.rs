@@ -24,7 +24,7 @@ pub fn worker(app: &TestApp) -> Worker {
 }
 
 /// Tickets some of which the filters match; one title with a comma, quotes and a line break.
-async fn tickets(app: &TestApp) -> Browser {
+pub async fn tickets(app: &TestApp) -> Browser {
     let customer = app.signed_in(Role::Customer, "c@example.com").await;
     for (title, urgency) in [
         ("洗碗机漏水", "urgent"),
@@ -50,7 +50,7 @@ async fn start(who: &Browser, format: &str, fields: &[(&str, &str)]) -> reqwest:
 }
 
 /// Starts an export, runs the worker; the export's page path.
-async fn finished_export(app: &TestApp, supervisor: &Browser, format: &str) -> String {
+pub async fn finished_export(app: &TestApp, supervisor: &Browser, format: &str) -> String {
     let res = start(supervisor, format, &FILTER_FIELDS).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let path = location(&res);
