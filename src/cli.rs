@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed-demo`, `create-user`.
+//! The command line: `serve` (the default), `migrate`, `seed-demo`, `create-user`, `migrate-files`.
 
 use crate::config::Settings;
 use crate::db::{self, ClusterOptions, ManagedCluster};
@@ -40,6 +40,8 @@ pub enum Command {
         #[arg(long, env = "AFTERSALES_NEW_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Copy the data folder's attachments and exports to the configured S3 bucket (skipping those already there).
+    MigrateFiles,
 }
 
 /// The database the app works on; the managed cluster stops when this is dropped.
@@ -74,6 +76,10 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Database> {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
+    if let Some(Command::MigrateFiles) = cli.command {
+        // Files only: no database is opened.
+        return migrate_files(&settings);
+    }
     let database = open_database(&settings)?;
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings, &database),
@@ -91,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let input = AccountInput { role: role.clone(), name, email, phone, password, ..AccountInput::default() };
             actix_web::rt::System::new().block_on(create_user(&database, input, role == "customer"))
         }
+        Command::MigrateFiles => unreachable!("handled before the database is opened"),
     };
     if let Some(cluster) = database.cluster {
         cluster.stop()?;
@@ -117,6 +124,13 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
         app.run_until_stopped().await
     })
+}
+
+fn migrate_files(settings: &Settings) -> anyhow::Result<()> {
+    let done =
+        actix_web::rt::System::new().block_on(crate::storage::migrate_files(&settings.storage, &settings.data_dir))?;
+    println!("copied {} files ({} bytes) to the bucket; {} were there already", done.copied, done.bytes, done.present);
+    Ok(())
 }
 
 async fn create_user(database: &Database, input: AccountInput, customer: bool) -> anyhow::Result<()> {

@@ -89,6 +89,10 @@ pub struct Settings {
     /// Email (and later SMS) that the worker sends from the outbox.
     #[command(flatten)]
     pub mail: Mail,
+
+    /// Where attachments and exports are kept: the data folder, or an S3-compatible bucket.
+    #[command(flatten)]
+    pub storage: crate::storage::StorageSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,7 +1,8 @@
 //! aftersales: an after-sales service ticket system (售后工单系统).
 //!
 //! `domain` holds the rules, `store` the queries, `services` the use cases,
-//! `web` the HTTP side; `db` the database (managed or external); `cli` the commands.
+//! `web` the HTTP side; `db` the database (managed or external); `storage` the files (the data folder or
+//! an S3 bucket); `cli` the commands.
 
 #[cfg(feature = "bench")]
 pub mod bench;
@@ -16,5 +17,6 @@ pub mod jobs;
 pub mod seed;
 pub mod services;
 pub mod startup;
+pub mod storage;
 pub mod store;
 pub mod web;

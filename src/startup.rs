@@ -22,8 +22,10 @@ use tracing_actix_web::TracingLogger;
 pub struct AppState {
     pub pool: Pool,
     pub tz: Tz,
-    /// The data folder; attachments are kept under `attachments/` in it.
+    /// The data folder (the session key, temporary files; attachments and exports unless they are in S3).
     pub data_dir: PathBuf,
+    /// Where attachments and export files are kept.
+    pub storage: crate::storage::Storage,
     pub upload_limits: UploadLimits,
     pub policy: crate::config::Policy,
     /// This instance's request figures for `/metrics`.
@@ -75,6 +77,7 @@ pub struct Application {
     pool: Pool,
     server: Server,
     worker: Option<crate::jobs::RunningWorker>,
+    storage: crate::storage::Storage,
 }
 
 impl Application {
@@ -82,6 +85,9 @@ impl Application {
     /// picks a free one), writes the zone and public address for every instance and job, starts the worker.
     pub async fn build(settings: &Settings, database_url: &str) -> anyhow::Result<Application> {
         let key = session_key(settings)?;
+        // Before anything starts: a wrong bucket, endpoint or credentials stop here with the setting named.
+        let storage = crate::storage::Storage::open(&settings.storage, &settings.data_dir)?;
+        storage.probe().await?;
         let listener =
             TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -93,6 +99,7 @@ impl Application {
             pool: pool.clone(),
             tz: settings.timezone,
             data_dir: settings.data_dir.clone(),
+            storage: storage.clone(),
             upload_limits: UploadLimits::from_megabytes(settings.max_upload_mb, settings.max_files_per_ticket),
             policy: settings.policy(),
             metrics: crate::web::metrics::Metrics::new(),
@@ -106,8 +113,9 @@ impl Application {
             request_metrics: settings.request_metrics,
         };
         let server = build_server(listener, state, options)?;
-        let worker = crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail);
-        Ok(Application { address, pool, server, worker })
+        let worker =
+            crate::jobs::start(pool.clone(), &settings.worker, settings.policy(), &settings.mail, storage.clone());
+        Ok(Application { address, pool, server, worker, storage })
     }
 
     pub fn address(&self) -> std::net::SocketAddr {
@@ -116,6 +124,11 @@ impl Application {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The file store the instance uses.
+    pub fn storage(&self) -> &crate::storage::Storage {
+        &self.storage
     }
 
     /// Serves until Ctrl-C/SIGTERM (or the server is stopped), then lets the worker finish its current job.

@@ -31,9 +31,9 @@ pub struct ExportFigures {
 
 /// In the server process: a worker that runs export jobs and the analytics fold only, so the other sweeps (SLA,
 /// auto-close) do not disturb the scenarios' figures. It lives as long as the server (the process exits with it).
-pub fn start_worker(pool: Pool) -> RunningWorker {
+pub fn start_worker(pool: Pool, storage: crate::storage::Storage) -> RunningWorker {
     let mut registry = Registry::new();
-    registry.register_long(TicketExport);
+    registry.register_long(TicketExport::new(storage));
     // The dashboard reads rollups plus the deltas not folded yet: without the fold that `serve` runs every 2 s, the
     // deltas of every filing in the run would pile up and be summed on each view.
     registry.register_every(AnalyticsFold, ANALYTICS_FOLD_EVERY);

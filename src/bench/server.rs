@@ -31,7 +31,7 @@ pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(&settings, database_url).await?;
         // Kept to the end: dropping it stops the workers.
-        let _worker = super::export::start_worker(app.pool().clone());
+        let _worker = super::export::start_worker(app.pool().clone(), app.storage().clone());
         println!("listening {}", app.address());
         app.run_until_stopped().await
     })

@@ -3,6 +3,7 @@
 
 use super::{Job, JobContext, JobFuture, Outcome};
 use crate::services::exports;
+use crate::storage::Storage;
 
 pub const KIND: &str = "export_expiry";
 
@@ -10,11 +11,14 @@ pub const KIND: &str = "export_expiry";
 pub struct ExportExpiry {
     pub keep: chrono::Duration,
     pub batch: i64,
+    /// Where the files are removed from.
+    pub storage: Storage,
 }
 
-impl Default for ExportExpiry {
-    fn default() -> Self {
-        ExportExpiry { keep: chrono::Duration::days(1), batch: 200 }
+impl ExportExpiry {
+    /// A day's keeping, 200 files a run.
+    pub fn new(storage: Storage) -> Self {
+        ExportExpiry { keep: chrono::Duration::days(1), batch: 200, storage }
     }
 }
 
@@ -25,7 +29,7 @@ impl Job for ExportExpiry {
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> JobFuture<'a> {
         Box::pin(async move {
-            let more = exports::expire(&ctx.pool, ctx.now - self.keep, self.batch).await?;
+            let more = exports::expire(&ctx.pool, &self.storage, ctx.now - self.keep, self.batch).await?;
             Ok(if more { Outcome::MoreToDo } else { Outcome::Done })
         })
     }

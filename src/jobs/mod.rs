@@ -132,7 +132,12 @@ impl Registry {
     }
 
     /// The app's jobs. `mail` was checked when the settings were read.
-    pub fn standard(settings: &WorkerSettings, policy: crate::config::Policy, mail: &crate::config::Mail) -> Self {
+    pub fn standard(
+        settings: &WorkerSettings,
+        policy: crate::config::Policy,
+        mail: &crate::config::Mail,
+        storage: crate::storage::Storage,
+    ) -> Self {
         let mut registry = Registry::new();
         registry.register_every(auto_close::AutoClose::new(settings.auto_close_days), AUTO_CLOSE_EVERY);
         registry.register_every(withdrawal_escalation::Escalation::new(policy), ESCALATION_EVERY);
@@ -140,8 +145,8 @@ impl Registry {
         registry.register_every(unavailable_handover::UnavailableHandover, HANDOVER_EVERY);
         let delivery = outbox_delivery::OutboxDelivery::new(mail).expect("mail settings are checked when read");
         registry.register_every(delivery, OUTBOX_EVERY);
-        registry.register_long(ticket_export::TicketExport);
-        registry.register_every(export_expiry::ExportExpiry::default(), EXPORT_EXPIRY_EVERY);
+        registry.register_long(ticket_export::TicketExport::new(storage.clone()));
+        registry.register_every(export_expiry::ExportExpiry::new(storage), EXPORT_EXPIRY_EVERY);
         registry.register_every(analytics_fold::AnalyticsFold, ANALYTICS_FOLD_EVERY);
         registry.register_every(prune::Prune::default(), PRUNE_EVERY);
         registry
@@ -515,13 +520,14 @@ pub fn start(
     settings: &WorkerSettings,
     policy: crate::config::Policy,
     mail: &crate::config::Mail,
+    storage: crate::storage::Storage,
 ) -> Option<RunningWorker> {
     if !settings.enabled {
         return None;
     }
     let config = WorkerConfig { poll: StdDuration::from_millis(settings.poll_ms), ..WorkerConfig::default() };
     tracing::info!(auto_close_days = settings.auto_close_days, "starting the job workers");
-    Some(RunningWorker::start_lanes(pool, Arc::new(Registry::standard(settings, policy, mail)), config))
+    Some(RunningWorker::start_lanes(pool, Arc::new(Registry::standard(settings, policy, mail, storage)), config))
 }
 
 #[cfg(test)]
@@ -606,7 +612,10 @@ mod tests {
     #[test]
     fn the_standard_registry_has_the_sweeps() {
         let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: 7 };
-        let registry = Registry::standard(&settings, Default::default(), &Default::default());
+        let dir = crate::db::cluster::temp_data_dir("aftersales-registry-test");
+        let storage = crate::storage::Storage::open(&Default::default(), &dir).unwrap();
+        let registry = Registry::standard(&settings, Default::default(), &Default::default(), storage);
+        let _ = std::fs::remove_dir_all(dir);
         assert!(registry.get(auto_close::KIND).is_some());
         assert!(registry.get(withdrawal_escalation::KIND).is_some());
         assert!(registry.get(sla_sweep::KIND).is_some());

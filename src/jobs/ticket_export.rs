@@ -2,11 +2,21 @@
 
 use super::{Job, JobContext, JobFuture, Outcome};
 use crate::services::exports;
+use crate::storage::Storage;
 
 pub const KIND: &str = exports::JOB_KIND;
 
-#[derive(Debug, Clone, Default)]
-pub struct TicketExport;
+/// The job, with the store the finished files go to.
+#[derive(Debug, Clone)]
+pub struct TicketExport {
+    storage: Storage,
+}
+
+impl TicketExport {
+    pub fn new(storage: Storage) -> Self {
+        TicketExport { storage }
+    }
+}
 
 impl Job for TicketExport {
     fn kind(&self) -> &'static str {
@@ -17,7 +27,7 @@ impl Job for TicketExport {
         Box::pin(async move {
             let id = ctx.payload.get("export").and_then(serde_json::Value::as_i64);
             let id = id.ok_or_else(|| anyhow::anyhow!("payload without an export id: {}", ctx.payload))?;
-            exports::run(&ctx.pool, id, ctx.attempt).await?;
+            exports::run(&ctx.pool, &self.storage, id, ctx.attempt).await?;
             Ok(Outcome::Done)
         })
     }

@@ -1,7 +1,7 @@
-//! Attachment use cases: receiving a file into the data folder (hashed, measured
-//! and typed by its content while it streams in), recording an upload on a
-//! ticket in one transaction with its event, and listing and opening files for
-//! the people who may see them.
+//! Attachment use cases: receiving a file into a local temporary file (hashed,
+//! measured and typed by its content while it streams in), recording an upload
+//! on a ticket in one transaction with its event (the file put into the store
+//! last), and listing and opening files for the people who may see them.
 
 use super::SessionUser;
 use super::tickets::{ensure_visible, load_visible};
@@ -12,6 +12,7 @@ use crate::domain::ids::AttachmentId;
 use crate::domain::workflow::{self, Action};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Arg;
+use crate::storage::{self as files, Storage, StorageError};
 use crate::store::Conn;
 use crate::store::attachments::{self as store, Attachment, AttachmentRow, NewAttachment};
 use crate::store::events::NewEvent;
@@ -19,7 +20,7 @@ use crate::store::tickets::{self, Ticket};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tokio::io::AsyncWriteExt;
 
 /// What the log calls an upload (`event-attachment_added` in the Fluent files).
@@ -52,29 +53,6 @@ impl UploadLimits {
     }
 }
 
-/// Where the bytes live: `<data>/attachments/ab/cd/<sha256>`, one file per
-/// content however often it is uploaded; uploads arrive in `tmp/` first.
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
-}
-
-impl FileStore {
-    pub fn new(data_dir: &Path) -> Self {
-        FileStore { root: data_dir.join("attachments") }
-    }
-
-    /// The file of a content hash (64 lower-case hex digits, as the table's check ensures).
-    pub fn path_of(&self, sha256: &str) -> PathBuf {
-        let (a, b) = (sha256.get(0..2).unwrap_or("00"), sha256.get(2..4).unwrap_or("00"));
-        self.root.join(a).join(b).join(sha256)
-    }
-
-    fn tmp_dir(&self) -> PathBuf {
-        self.root.join("tmp")
-    }
-}
-
 /// Why an upload was refused. Nothing of it is stored.
 #[derive(Debug)]
 pub enum UploadError {
@@ -88,6 +66,8 @@ pub enum UploadError {
     NoFile,
     /// Not a readable multipart form (400).
     BadForm,
+    /// The file store is down or did not answer in time (503); try again later.
+    Unavailable(String),
     /// Anything else: not found, refused by the workflow, database trouble.
     App(AppError),
 }
@@ -104,14 +84,25 @@ impl From<diesel::result::Error> for UploadError {
     }
 }
 
+impl From<StorageError> for UploadError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Unavailable(why) => UploadError::Unavailable(why),
+            // Only reading could find nothing; an upload that does is broken.
+            StorageError::NotFound { key } => UploadError::App(AppError::internal(format!("{key} vanished"))),
+        }
+    }
+}
+
 impl From<std::io::Error> for UploadError {
     fn from(e: std::io::Error) -> Self {
         UploadError::App(AppError::internal(format!("attachment file: {e}")))
     }
 }
 
-/// A temporary file that is removed unless it was moved into the store, so an
-/// upload refused or cut off halfway leaves nothing behind.
+/// A temporary file that is removed whatever happens (after it was put into
+/// the store, or not), so an upload refused or cut off halfway leaves nothing
+/// behind.
 #[derive(Debug)]
 struct TempFile {
     path: Option<PathBuf>,
@@ -127,17 +118,13 @@ impl TempFile {
         }
     }
 
-    /// Moves the file to `target` (atomic: same file system), unless that content is already there.
-    async fn persist(mut self, target: &Path) -> std::io::Result<()> {
-        let Some(path) = self.path.take() else { return Ok(()) };
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        if tokio::fs::try_exists(target).await? {
-            tokio::fs::remove_file(&path).await
-        } else {
-            tokio::fs::rename(&path, target).await
-        }
+    /// Puts the file into the store at `key` (streamed; whole or not at all), unless that content is already
+    /// there; then removes it here. On failure it is removed too (when this is dropped).
+    async fn persist(self, store: &Storage, key: &files::Key) -> Result<(), StorageError> {
+        let Some(path) = &self.path else { return Ok(()) };
+        store.put_file_if_absent(key, path).await?;
+        self.discard().await;
+        Ok(())
     }
 }
 
@@ -180,7 +167,7 @@ impl Received {
 }
 
 impl Incoming {
-    pub async fn start(store: &FileStore, raw_name: &str, max_bytes: u64) -> Result<Incoming, UploadError> {
+    pub async fn start(store: &Storage, raw_name: &str, max_bytes: u64) -> Result<Incoming, UploadError> {
         let dir = store.tmp_dir();
         tokio::fs::create_dir_all(&dir).await?;
         let path = dir.join(format!("{}.part", hex::encode(rand::random::<[u8; 16]>())));
@@ -225,8 +212,6 @@ impl Incoming {
             }
         };
         self.file.flush().await?;
-        // On disk before the rename makes it visible, so a crash leaves no torn file.
-        self.file.sync_all().await?;
         drop(self.file);
         Ok(Received {
             temp: self.temp,
@@ -290,7 +275,7 @@ pub async fn may_upload(
 /// `attachment_added` event are written in one transaction.
 pub async fn record(
     conn: &mut PooledConn,
-    files: &FileStore,
+    store: &Storage,
     number: &str,
     who: &SessionUser,
     received: Vec<Received>,
@@ -335,11 +320,12 @@ pub async fn record(
             .collect();
         let ids = store::insert_all(conn, &rows).await?;
         drop(rows);
-        // Last, so a refusal above moves nothing into place. If the commit
-        // still fails, the moved files are unreferenced copies: harmless.
+        // Last, so a refusal above puts nothing into the store, and before the
+        // commit, so no row is without its file (a store that is down rolls it
+        // all back). If the commit still fails, the stored files are
+        // unreferenced copies: harmless.
         for file in received {
-            let target = files.path_of(&file.sha256);
-            file.temp.persist(&target).await?;
+            file.temp.persist(store, &files::attachment_key(&file.sha256)).await?;
         }
         Ok(ids)
     })

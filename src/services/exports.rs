@@ -1,6 +1,6 @@
 //! Exports of the ticket list (导出): a supervisor asks for the tickets the queue shows under some filters; the
-//! background worker writes them to a file under the data folder, batch by batch, recording its progress; only
-//! that supervisor downloads it, for a day.
+//! background worker writes them to a local temporary file, batch by batch, recording its progress, then puts it
+//! into the file store (`exports/<name>`); only that supervisor downloads it, for a day.
 
 use crate::db::Pool;
 use crate::domain::table::Cell;
@@ -10,6 +10,7 @@ use crate::i18n::Lang;
 use crate::jobs::JobSpec;
 use crate::services::SessionUser;
 use crate::services::queue::QueueParams;
+use crate::storage::{self, Storage};
 use crate::store::Conn;
 use crate::store::exports::{self as store, Export, NewExport};
 use crate::store::tickets::{self, ExportRow, QueueFilter};
@@ -29,11 +30,6 @@ const FAILED_TOO_MANY_ROWS: &str = "export-failed-too-many-rows";
 const FAILED_BAD_FILTER: &str = "export-failed-bad-filter";
 const FAILED_INTERNAL: &str = "export-failed-internal";
 
-/// Where the files are: `exports/` in the data folder.
-pub fn folder(data_dir: &Path) -> PathBuf {
-    data_dir.join("exports")
-}
-
 /// What a supervisor asks for.
 pub struct Request<'a> {
     pub params: &'a QueueParams,
@@ -41,7 +37,6 @@ pub struct Request<'a> {
     pub lang: Lang,
     /// The service zone: the file's times are in it.
     pub tz: Tz,
-    pub data_dir: &'a Path,
 }
 
 /// Records the export and queues its job (together, so neither exists without the other). Filters the queue
@@ -52,11 +47,10 @@ pub async fn request(conn: &mut Conn, me: &SessionUser, req: Request<'_>, now: D
     }
     req.params.filter(me.id, now)?;
     let filters = serde_urlencoded::to_string(req.params).map_err(AppError::internal)?;
-    let dir = folder(req.data_dir);
-    tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
-    // A name nobody can guess: the file is only ever served through its row, but the folder may be shared.
+    // A name nobody can guess: the file is only ever served through its row, but the store may be shared.
     let name = format!("{}.{}", hex::encode(rand::random::<[u8; 16]>()), req.format.code());
-    let path = dir.join(name).to_string_lossy().into_owned();
+    // The row holds the file's key in the store, not a path.
+    let path = storage::export_key(&name).to_string();
     let new = NewExport {
         requested_by: me.id,
         format: req.format,
@@ -94,7 +88,7 @@ pub fn file_stem(export: &Export) -> String {
 
 /// The job's run: writes export `id`'s file. An export that is finished (or gone) is left alone, so a run that
 /// comes twice does no harm; a run that fails with attempts left starts again from the first row.
-pub async fn run(pool: &Pool, id: i64, attempt: i32) -> anyhow::Result<()> {
+pub async fn run(pool: &Pool, files: &Storage, id: i64, attempt: i32) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
     let Some(export) = store::find(&mut conn, id).await? else { return Ok(()) };
     if !export.status.in_progress() {
@@ -111,7 +105,7 @@ pub async fn run(pool: &Pool, id: i64, attempt: i32) -> anyhow::Result<()> {
         return Ok(());
     }
     store::start(&mut conn, id, expected).await?;
-    let written = write(&mut conn, &export, &filter).await;
+    let written = write(&mut conn, files, &export, &filter).await;
     let now = Utc::now();
     match written {
         Ok(rows) => {
@@ -139,11 +133,13 @@ fn filter_of(export: &Export) -> AppResult<QueueFilter> {
 }
 
 /// Reads the tickets in keyset batches (one query each, in filing order) and hands them to a writer on a blocking thread through
-/// a channel of two batches, so memory holds a few batches whatever the count. The file is written beside its
-/// final name and renamed when complete, so nobody downloads half a file. Returns the rows written.
-async fn write(conn: &mut Conn, export: &Export, filter: &QueueFilter) -> anyhow::Result<i64> {
-    let path = PathBuf::from(&export.file_path);
-    let partial = path.with_extension("part");
+/// a channel of two batches, so memory holds a few batches whatever the count. The file is written to the local
+/// temporary folder and put into the store (streamed) when complete, so nobody downloads half a file. Returns the
+/// rows written.
+async fn write(conn: &mut Conn, files: &Storage, export: &Export, filter: &QueueFilter) -> anyhow::Result<i64> {
+    let key = storage::parse_key(&export.file_path)?;
+    let partial = partial_path(files, &key);
+    tokio::fs::create_dir_all(files.tmp_dir()).await?;
     let lang = Lang::from_code(&export.lang).unwrap_or_default();
     let tz = export.tz.parse::<Tz>().unwrap_or(chrono_tz::Asia::Shanghai);
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<ExportRow>>(2);
@@ -155,16 +151,17 @@ async fn write(conn: &mut Conn, export: &Export, filter: &QueueFilter) -> anyhow
     // The sender is gone: the writer finishes (or has failed) before anything else happens to the file.
     let written = writer.await?;
     let outcome = fed.and_then(|rows| written.map(|()| rows).map_err(anyhow::Error::from));
-    match outcome {
-        Ok(rows) => {
-            tokio::fs::rename(&partial, &path).await?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&partial).await;
-            Err(e)
-        }
-    }
+    let stored = match outcome {
+        Ok(rows) => files.put_file(&key, &partial).await.map(|()| rows).map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    let _ = tokio::fs::remove_file(&partial).await;
+    stored
+}
+
+/// The local file an export is written to before it goes into the store: `<data>/tmp/<name>.part`.
+fn partial_path(files: &Storage, key: &storage::Key) -> PathBuf {
+    files.tmp_dir().join(format!("{}.part", key.filename().unwrap_or("export")))
 }
 
 /// Sends the batches and records the progress after each; stops early if the writer has stopped.
@@ -213,17 +210,21 @@ fn write_file(
     sink.finish()
 }
 
-/// Removes the files of exports asked for before `cutoff`, up to `limit` of them; true if there may be more.
-pub async fn expire(pool: &Pool, cutoff: DateTime<Utc>, limit: i64) -> anyhow::Result<bool> {
+/// Removes the files of exports asked for before `cutoff` from the store (and a temporary file a crash left
+/// here), up to `limit` of them; true if there may be more. A store that is down fails the run (tried again later).
+pub async fn expire(pool: &Pool, files: &Storage, cutoff: DateTime<Utc>, limit: i64) -> anyhow::Result<bool> {
     let mut conn = pool.get().await?;
     let due = store::expiring(&mut conn, cutoff, limit).await?;
-    for (_, path) in &due {
-        for file in [PathBuf::from(path), PathBuf::from(path).with_extension("part")] {
-            match tokio::fs::remove_file(&file).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(anyhow::anyhow!("removing {}: {e}", file.display())),
-            }
+    for (id, path) in &due {
+        let Ok(key) = storage::parse_key(path) else {
+            tracing::warn!(export = id, path, "export with a key that is not one; marked expired");
+            continue;
+        };
+        files.delete(&key).await?;
+        match tokio::fs::remove_file(partial_path(files, &key)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(export = id, error = %e, "could not remove a temporary export file"),
         }
     }
     let ids: Vec<i64> = due.iter().map(|(id, _)| *id).collect();

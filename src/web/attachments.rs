@@ -2,6 +2,7 @@
 //! held in memory) and serving a file to the people who may see its ticket.
 
 use super::context::Page;
+use super::files::{self, StoredFile};
 use super::session::SignedIn;
 use super::tickets::OnTicket;
 use super::{is_htmx, templates};
@@ -9,9 +10,9 @@ use crate::domain::ids::AttachmentId;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Arg;
 use crate::services::SessionUser;
-use crate::services::attachments::{self as service, FileStore, Incoming, Received, UploadError, UploadLimits};
+use crate::services::attachments::{self as service, Incoming, Received, UploadError, UploadLimits};
 use crate::startup::AppState;
-use actix_files::NamedFile;
+use crate::storage::{Storage, attachment_key};
 use actix_multipart::{Field, Multipart};
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::http::{StatusCode, header::HeaderValue};
@@ -39,13 +40,13 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     let mut payload = Parts { stream: payload, finished: false };
     let limits = state.upload_limits;
-    let files = FileStore::new(&state.data_dir);
+    let files = &state.storage;
     let mut received = Vec::new();
-    let outcome = match receive(&state, &files, &number, &me, &mut payload, &mut received).await {
+    let outcome = match receive(&state, files, &number, &me, &mut payload, &mut received).await {
         Ok(internal) => {
             let mut conn = state.pool.get().await?;
             let files_taken = std::mem::take(&mut received);
-            service::record(&mut conn, &files, &number, &me, files_taken, internal, limits).await.map(drop)
+            service::record(&mut conn, files, &number, &me, files_taken, internal, limits).await.map(drop)
         }
         Err(e) => Err(e),
     };
@@ -100,7 +101,7 @@ impl Parts {
 /// Returns whether the files are for staff only.
 async fn receive(
     state: &AppState,
-    files: &FileStore,
+    files: &Storage,
     number: &str,
     me: &SessionUser,
     payload: &mut Parts,
@@ -231,6 +232,10 @@ fn refused(
         ),
         UploadError::NoFile => (StatusCode::UNPROCESSABLE_ENTITY, page.t("attachment-none")),
         UploadError::BadForm => (StatusCode::BAD_REQUEST, page.t("attachment-bad-form")),
+        UploadError::Unavailable(why) => {
+            tracing::error!(error = %why, "upload refused: the file store is unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, page.t("attachment-store-unavailable"))
+        }
         UploadError::App(_) => (StatusCode::INTERNAL_SERVER_ERROR, page.t("error-internal")),
     };
     let mut builder = HttpResponse::build(status);
@@ -263,24 +268,14 @@ pub async fn serve(
     let mut conn = state.pool.get().await?;
     let attachment = service::open(&mut conn, id, &me).await?;
     drop(conn);
-    let path = FileStore::new(&state.data_dir).path_of(&attachment.sha256);
-    let opened = web::block({
-        let path = path.clone();
-        move || NamedFile::open(path)
-    })
-    .await?;
-    let file = opened.map_err(|e| {
-        // A row without its file: the data folder lost it. Say "not found", log why.
-        tracing::error!(attachment = %attachment.id, path = %path.display(), error = %e, "attachment file missing");
-        AppError::NotFound
-    })?;
-    let mime = attachment.content_type.served_as().parse().map_err(AppError::internal)?;
     let inline = attachment.content_type.inline() && query.download.is_none();
-    let mut res = file
-        .set_content_type(mime)
-        .set_content_disposition(disposition(&attachment.file_name, inline))
-        .prefer_utf8(true)
-        .into_response(&req);
+    let file = StoredFile {
+        key: &attachment_key(&attachment.sha256),
+        size: u64::try_from(attachment.size_bytes).unwrap_or(0),
+        content_type: attachment.content_type.served_as(),
+        disposition: disposition(&attachment.file_name, inline),
+    };
+    let mut res = files::serve(&req, &state.storage, file).await?;
     let headers = res.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Whatever the file holds, it runs nothing and reaches nothing of this site.

@@ -40,8 +40,13 @@ pub async fn render(
         return Ok(ServiceResponse::new(request, res));
     }
     let key = key.unwrap_or_else(|| key_for_status(status));
-    let response =
+    // A 416's `Content-Range: bytes */size` tells the client the file's size; the page keeps it.
+    let content_range = res.headers().get(header::CONTENT_RANGE).cloned();
+    let mut response =
         if status == StatusCode::UNAUTHORIZED { sign_in_redirect(&request) } else { error_page(&request, status, key) };
+    if let Some(value) = content_range {
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
     Ok(ServiceResponse::new(request, response))
 }
 

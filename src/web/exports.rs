@@ -2,6 +2,7 @@
 //! browser polls, and the download.
 
 use super::context::Page;
+use super::files::{self, StoredFile};
 use super::session::Supervisor;
 use super::{is_htmx, render, see_other};
 use crate::error::{AppError, AppResult};
@@ -12,7 +13,6 @@ use crate::services::exports::{self as service, Request};
 use crate::services::queue::QueueParams;
 use crate::startup::AppState;
 use crate::store::exports::Export;
-use actix_files::NamedFile;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -48,7 +48,7 @@ pub async fn start(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let format = Format::parse(&form.format).map_err(|_| AppError::BadRequest("export-error-format"))?;
-    let request = Request { params: &form.params, format, lang: page.lang, tz: state.tz, data_dir: &state.data_dir };
+    let request = Request { params: &form.params, format, lang: page.lang, tz: state.tz };
     let mut conn = state.pool.get().await?;
     let export = service::request(&mut conn, &me, request, Utc::now()).await?;
     Ok(see_other(&format!("/exports/{}", export.id)))
@@ -147,7 +147,7 @@ pub async fn show(
     }
 }
 
-/// `GET /exports/{id}/download`: the finished file, streamed from disk.
+/// `GET /exports/{id}/download`: the finished file, streamed from the store (ranges too: resumed downloads).
 pub async fn download(
     Supervisor(me): Supervisor,
     req: HttpRequest,
@@ -158,17 +158,15 @@ pub async fn download(
     if export.status != ExportStatus::Done {
         return Err(AppError::NotFound);
     }
-    let path = std::path::PathBuf::from(&export.file_path);
-    let opened = web::block(move || NamedFile::open(path)).await?;
-    let file = opened.map_err(|e| {
-        tracing::error!(export = export.id, path = %export.file_path, error = %e, "export file missing");
-        AppError::NotFound
-    })?;
-    let mime = export.format.content_type().parse().map_err(AppError::internal)?;
-    let mut res = file
-        .set_content_type(mime)
-        .set_content_disposition(disposition(&service::file_stem(&export), export.format))
-        .into_response(&req);
+    let key = crate::storage::parse_key(&export.file_path)?;
+    let size = state.storage.size(&key).await?;
+    let file = StoredFile {
+        key: &key,
+        size,
+        content_type: export.format.content_type(),
+        disposition: disposition(&service::file_stem(&export), export.format),
+    };
+    let mut res = files::serve(&req, &state.storage, file).await?;
     set_download_headers(res.headers_mut());
     Ok(res)
 }

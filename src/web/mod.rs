@@ -19,6 +19,7 @@ pub mod csrf;
 pub mod duplicates;
 pub mod errors;
 pub mod exports;
+pub mod files;
 pub mod follow_up;
 pub mod health;
 pub mod intake;

@@ -12,13 +12,13 @@ use reqwest::multipart::{Form, Part};
 use std::path::{Path, PathBuf};
 
 /// A real 1×1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 /// The start of a Linux program.
 const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0\x78\0\x40\0\0\0\0\0\x40\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x40\0\x38\0\x01\0";
 
 /// One file of an upload: name, bytes, and the type the client claims (ignored by the server).
-struct Upload<'a>(&'a str, &'a [u8], &'a str);
+pub struct Upload<'a>(pub &'a str, pub &'a [u8], pub &'a str);
 
 fn form(files: &[Upload<'_>], internal: bool) -> Form {
     let mut form = Form::new();
@@ -33,7 +33,7 @@ fn form(files: &[Upload<'_>], internal: bool) -> Form {
 }
 
 /// Posts the upload form as a browser does without script: token in the action URL.
-async fn upload(browser: &Browser, number: &str, files: &[Upload<'_>]) -> reqwest::Response {
+pub async fn upload(browser: &Browser, number: &str, files: &[Upload<'_>]) -> reqwest::Response {
     upload_with(browser, number, files, false).await
 }
 
@@ -44,7 +44,7 @@ async fn upload_with(browser: &Browser, number: &str, files: &[Upload<'_>], inte
 }
 
 /// Posts the upload form as htmx does: token in the header.
-async fn htmx_upload(browser: &Browser, number: &str, files: &[Upload<'_>]) -> reqwest::Response {
+pub async fn htmx_upload(browser: &Browser, number: &str, files: &[Upload<'_>]) -> reqwest::Response {
     let token = browser.csrf().await;
     browser
         .http
@@ -67,12 +67,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// What is on disk: stored files, and leftovers in the temporary folder.
-fn disk(app: &TestApp) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let root = app.data_dir.join("attachments");
-    let tmp = root.join("tmp");
-    let stored = files_under(&root).into_iter().filter(|p| !p.starts_with(&tmp)).collect();
-    (stored, files_under(&tmp))
+/// What is on disk: stored files, and leftovers in the (local) temporary folder.
+pub fn disk(app: &TestApp) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    (files_under(&app.data_dir.join("attachments")), files_under(&app.data_dir.join("tmp")))
 }
 
 async fn attachment_id(app: &TestApp, name: &str) -> i64 {

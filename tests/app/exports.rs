@@ -16,15 +16,15 @@ const BOM: &str = "\u{feff}";
 const FILTERS: &str = "state=all&urgency=urgent&q=%E6%BC%8F%E6%B0%B4";
 const FILTER_FIELDS: [(&str, &str); 3] = [("state", "all"), ("urgency", "urgent"), ("q", "漏水")];
 
-fn worker(app: &TestApp) -> Worker {
+pub fn worker(app: &TestApp) -> Worker {
     let mut registry = Registry::new();
-    registry.register(TicketExport);
-    registry.register_every(ExportExpiry::default(), std::time::Duration::from_secs(3600));
+    registry.register(TicketExport::new(app.storage.clone()));
+    registry.register_every(ExportExpiry::new(app.storage.clone()), std::time::Duration::from_secs(3600));
     Worker::new(app.pool.clone(), Arc::new(registry), WorkerConfig::default())
 }
 
 /// Tickets some of which the filters match; one title with a comma, quotes and a line break.
-async fn tickets(app: &TestApp) -> Browser {
+pub async fn tickets(app: &TestApp) -> Browser {
     let customer = app.signed_in(Role::Customer, "c@example.com").await;
     for (title, urgency) in [
         ("洗碗机漏水", "urgent"),
@@ -50,7 +50,7 @@ async fn start(who: &Browser, format: &str, fields: &[(&str, &str)]) -> reqwest:
 }
 
 /// Starts an export, runs the worker; the export's page path.
-async fn finished_export(app: &TestApp, supervisor: &Browser, format: &str) -> String {
+pub async fn finished_export(app: &TestApp, supervisor: &Browser, format: &str) -> String {
     let res = start(supervisor, format, &FILTER_FIELDS).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let path = location(&res);

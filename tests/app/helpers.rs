@@ -78,6 +78,8 @@ pub struct TestApp {
     pub pool: db::Pool,
     /// This app's own data folder (attachments); removed when the test ends.
     pub data_dir: std::path::PathBuf,
+    /// The app's file store (its data folder unless the settings name a bucket), for the jobs tests run.
+    pub storage: aftersales::storage::Storage,
 }
 
 impl Drop for TestApp {
@@ -102,8 +104,9 @@ impl TestApp {
         let app = Application::build(&settings, &db_url).await.expect("build the app");
         let base = format!("http://{}", app.address());
         let pool = app.pool().clone();
+        let storage = app.storage().clone();
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { base, pool, data_dir: settings.data_dir }
+        TestApp { base, pool, data_dir: settings.data_dir, storage }
     }
 
     /// A browser: its own cookie jar, redirects not followed (tests check them).

@@ -428,7 +428,7 @@ async fn events(app: &TestApp, number: &str, kind: &str) -> i64 {
 
 fn auto_close_worker(app: &TestApp, days: u32) -> Worker {
     let settings = WorkerSettings { enabled: true, poll_ms: 1000, auto_close_days: days };
-    let registry = Registry::standard(&settings, Default::default(), &Default::default());
+    let registry = Registry::standard(&settings, Default::default(), &Default::default(), app.storage.clone());
     Worker::new(app.pool.clone(), Arc::new(registry), WorkerConfig::default())
 }
 

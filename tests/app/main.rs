@@ -35,6 +35,7 @@ mod seed;
 mod sla;
 mod sla_jobs;
 mod sla_pages;
+mod storage;
 mod templates;
 mod tickets;
 mod withdrawal;

@@ -14,4 +14,5 @@ attachment-disguised = The content of “{ $name }” does not match its name (a
 attachment-empty = “{ $name }” is empty. Nothing was saved.
 attachment-none = Choose a file to upload first.
 attachment-bad-form = The upload could not be read; choose the files again and retry.
+attachment-store-unavailable = Files cannot be stored right now, so nothing was uploaded. Please try again in a few minutes.
 event-attachment_added = added attachments

@@ -14,4 +14,5 @@ attachment-disguised = “{ $name }”的内容与文件名不符（例如改了
 attachment-empty = “{ $name }”是空文件。没有保存任何文件。
 attachment-none = 请先选择要上传的文件。
 attachment-bad-form = 无法读取上传的内容，请重新选择文件再试。
+attachment-store-unavailable = 文件存储暂时不可用，本次上传未保存任何内容。请过几分钟再试。
 event-attachment_added = 添加了附件
