@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `seed-demo`, `create-user`, `migrate-files`.
+//! The command line: `serve` (the default), `migrate`, `seed-demo`, `create-user`, `migrate-files`, `backup`,
+//! `restore`.
 
 use crate::config::Settings;
 use crate::db::{self, ClusterOptions, ManagedCluster};
@@ -42,6 +43,16 @@ pub enum Command {
     },
     /// Copy the data folder's attachments and exports to the configured S3 bucket (skipping those already there).
     MigrateFiles,
+    /// Write the database and every attachment to one archive (the app may keep serving meanwhile).
+    Backup {
+        /// The archive to write, e.g. `aftersales-20261204.tar`.
+        file: std::path::PathBuf,
+    },
+    /// Replace the database's contents with an archive's and put its files back into the store (stop the app first).
+    Restore {
+        /// An archive written by `backup`.
+        file: std::path::PathBuf,
+    },
 }
 
 /// The database the app works on; the managed cluster stops when this is dropped.
@@ -97,6 +108,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let input = AccountInput { role: role.clone(), name, email, phone, password, ..AccountInput::default() };
             actix_web::rt::System::new().block_on(create_user(&database, input, role == "customer"))
         }
+        Command::Backup { file } => actix_web::rt::System::new().block_on(async {
+            let done = crate::backup::backup(&backup_target(&settings, &database), &file).await?;
+            println!(
+                "backed up {} tickets and {} files ({} bytes) to {}",
+                done.tickets,
+                done.files,
+                done.bytes,
+                file.display()
+            );
+            Ok(())
+        }),
+        Command::Restore { file } => actix_web::rt::System::new().block_on(async {
+            let done = crate::backup::restore(&backup_target(&settings, &database), &file).await?;
+            println!(
+                "restored {} tickets and {} files ({} bytes) from {}",
+                done.tickets,
+                done.files,
+                done.bytes,
+                file.display()
+            );
+            Ok(())
+        }),
         Command::MigrateFiles => unreachable!("handled before the database is opened"),
     };
     if let Some(cluster) = database.cluster {
@@ -124,6 +157,16 @@ fn serve(settings: &Settings, database: &Database) -> anyhow::Result<()> {
         // The worker stops after the server (Ctrl-C/SIGTERM), letting its current job finish.
         app.run_until_stopped().await
     })
+}
+
+fn backup_target<'a>(settings: &'a Settings, database: &'a Database) -> crate::backup::Target<'a> {
+    crate::backup::Target {
+        database_url: &database.url,
+        ca_file: database.ca_file.as_deref(),
+        pg_bin: settings.pg_bin.as_deref(),
+        storage: &settings.storage,
+        data_dir: &settings.data_dir,
+    }
 }
 
 fn migrate_files(settings: &Settings) -> anyhow::Result<()> {

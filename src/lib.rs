@@ -4,6 +4,7 @@
 //! `web` the HTTP side; `db` the database (managed or external); `storage` the files (the data folder or
 //! an S3 bucket); `cli` the commands.
 
+pub mod backup;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;

@@ -108,6 +108,20 @@ async fn first_start_seeds_a_second_instance_is_refused_and_a_restart_keeps_the_
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("--email") && message.contains("--password"), "{message}");
+
+    // A backup of the managed cluster (its own socket, no DATABASE_URL), restored into the same folder.
+    let archive = data_dir.with_extension("tar");
+    let archive_arg = archive.to_string_lossy().into_owned();
+    let backup = aftersales(&data_dir).args(["backup", &archive_arg]).output().expect("backup");
+    let said = String::from_utf8_lossy(&backup.stdout).into_owned();
+    assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+    assert!(said.starts_with(&format!("backed up {seeded} tickets")), "{said}");
+    let restore = aftersales(&data_dir).args(["restore", &archive_arg]).output().expect("restore");
+    assert!(restore.status.success(), "{}", String::from_utf8_lossy(&restore.stderr));
+    let again = serve(&data_dir);
+    assert_eq!(ticket_count(&again.base).await, seeded, "the restored cluster has every ticket");
+    stop(again);
+    let _ = std::fs::remove_file(&archive);
     let _ = std::fs::remove_dir_all(&data_dir);
     tokio::time::sleep(Duration::from_millis(10)).await;
 }

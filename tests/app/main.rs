@@ -8,6 +8,7 @@ mod approvals;
 mod assignment;
 mod attachments;
 mod auth;
+mod backup;
 #[cfg(feature = "bench")]
 mod bench_floor;
 mod catalogue;
