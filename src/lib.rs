@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod jobs;
+pub mod nginx;
 pub mod seed;
 pub mod services;
 pub mod startup;

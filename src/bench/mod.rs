@@ -37,6 +37,10 @@ pub struct Options {
     /// Keep the loaded database (under the temp dir's `aftersales-bench`) and use it again if it holds as many tickets.
     #[arg(long)]
     pub reuse: bool,
+    /// App instances: with 2 or more, the mixed load also runs through nginx (deploy/nginx.conf) in front of that many
+    /// server processes on the one database, beside the first instance direct, and both figures are reported.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub instances: u16,
     /// Only these scenarios (comma-separated names); the floor always runs.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -108,7 +112,8 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
         }
     };
     load::warm(&client).await;
-    let server = server::ServerProcess::start(url)?;
+    let shared = server::Shared::new();
+    let server = server::ServerProcess::start(url, &shared)?;
     let fixtures = Arc::new(fixtures(&client, &server.base).await?);
     eprintln!("server RSS after signing in: {:.1} MB", server.rss_mb());
     let wanted =
@@ -131,6 +136,10 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
             outcomes.push(outcome);
         }
     }
+    let instances = match options.instances {
+        1 => None,
+        n => Some(behind_nginx(&fixtures, url, &shared, &server, n, options).await?),
+    };
     // The memory target is set at 256 connections: the mixed load once more, that wide.
     let wide_load = scenarios::run(fixtures.clone(), Scenario::Mixed, options.seconds, WIDE);
     let (mut wide, wide_rss) = peak_rss_during(server.pid(), wide_load).await;
@@ -144,11 +153,46 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
     report.wide = Some(wide);
     report.wide_rss_mb_peak = Some(wide_rss);
     report.export_csv = Some(export_csv);
+    if let Some(instances) = instances {
+        report.set_instances(instances);
+    }
     drop(server);
     println!("{}", report.table());
     let path = report.write()?;
     println!("report written to {}", path.display());
     Ok(())
+}
+
+/// The mixed load through nginx in front of `count` server processes (`first` and more started here, one database,
+/// one session key, so the fixtures' sessions hold on all), and on `first` alone, one after the other.
+async fn behind_nginx(
+    fixtures: &Arc<Fixtures>,
+    url: &str,
+    shared: &server::Shared,
+    first: &server::ServerProcess,
+    count: u16,
+    options: &Options,
+) -> anyhow::Result<report::Instances> {
+    let more = (1..count).map(|_| server::ServerProcess::start(url, shared)).collect::<anyhow::Result<Vec<_>>>()?;
+    let upstreams =
+        std::iter::once(first).chain(&more).map(server::ServerProcess::address).collect::<anyhow::Result<Vec<_>>>()?;
+    let proxy = tokio::task::spawn_blocking(move || crate::nginx::Nginx::start(&upstreams)).await??;
+    let via_proxy = Arc::new(Fixtures { base: proxy.base.clone(), ..(**fixtures).clone() });
+    let mut direct = scenarios::run(fixtures.clone(), Scenario::Mixed, options.seconds, options.concurrency).await;
+    direct.name = "mixed_direct".into();
+    let mut proxied = scenarios::run(via_proxy, Scenario::Mixed, options.seconds, options.concurrency).await;
+    proxied.name = format!("mixed_nginx_{count}");
+    for outcome in [&direct, &proxied] {
+        if let Some(e) = &outcome.first_error {
+            eprintln!("{}: {} errors, the first: {e}", outcome.name, outcome.errors);
+        }
+        eprintln!("{:<16} {:>9.0} req/s  p99 {:>7.1} ms", outcome.name, outcome.rps, outcome.p99_ms);
+    }
+    if proxied.errors > 0 {
+        eprintln!("nginx's error log:\n{}", proxy.error_log());
+    }
+    let ratio = if direct.rps > 0.0 { proxied.rps / direct.rps } else { 0.0 };
+    Ok(report::Instances { count, direct, proxied, ratio })
 }
 
 /// What `work` gives, and the highest resident memory of process `pid` while it ran (sampled every 50 ms).

@@ -25,6 +25,18 @@ pub struct Report {
     /// The CSV export of every ticket (issue 8), measured after the scenarios.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_csv: Option<super::export::ExportFigures>,
+    /// `--instances`: the mixed load through nginx in front of several instances, and on one instance direct.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<Instances>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Instances {
+    pub count: u16,
+    pub direct: Outcome,
+    pub proxied: Outcome,
+    /// `proxied.rps / direct.rps`.
+    pub ratio: f64,
 }
 
 impl Report {
@@ -44,7 +56,16 @@ impl Report {
             wide: None,
             wide_rss_mb_peak: None,
             export_csv: None,
+            instances: None,
         }
+    }
+
+    /// Adds the figures of `--instances`, measured against the floor like the scenarios.
+    pub fn set_instances(&mut self, mut instances: Instances) {
+        for s in [&mut instances.direct, &mut instances.proxied] {
+            s.ratio_to_floor = if self.floor.rps > 0.0 { s.rps / self.floor.rps } else { 0.0 };
+        }
+        self.instances = Some(instances);
     }
 
     pub fn table(&self) -> String {
@@ -57,12 +78,16 @@ impl Report {
             "{:<16} {:>9} {:>9} {:>9} {:>9} {:>7} {:>8}",
             "scenario", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "x floor"
         );
-        for s in std::iter::once(&self.floor).chain(&self.scenarios).chain(&self.wide) {
+        let instances = self.instances.iter().flat_map(|i| [&i.direct, &i.proxied]);
+        for s in std::iter::once(&self.floor).chain(&self.scenarios).chain(&self.wide).chain(instances) {
             let _ = writeln!(
                 out,
                 "{:<16} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>8.2}",
                 s.name, s.rps, s.p50_ms, s.p95_ms, s.p99_ms, s.errors, s.ratio_to_floor
             );
+        }
+        if let Some(i) = &self.instances {
+            let _ = writeln!(out, "{} instances through nginx: {:.2} x one instance direct (mixed)", i.count, i.ratio);
         }
         if let Some(rss) = self.wide_rss_mb_peak {
             let _ = writeln!(out, "server peak RSS during the 256-connection load: {rss:.1} MB");

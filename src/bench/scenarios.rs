@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 const CAP_PER_SECOND: u64 = 50_000;
 
 /// Everything the scenarios pick from, prepared before the load starts.
+#[derive(Clone)]
 pub struct Fixtures {
     pub base: String,
     pub agents: Vec<Session>,

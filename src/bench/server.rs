@@ -13,8 +13,31 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 const POOL: usize = 16;
 pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
+/// What every server process of one run shares, as instances of one deployment do: the session key (a browser
+/// signed in on one is signed in on all) and the data folder. Passed to the children in their environment.
+pub struct Shared {
+    session_key: String,
+    data_dir: std::path::PathBuf,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        Shared {
+            session_key: hex::encode(Key::generate().master()),
+            data_dir: db::cluster::temp_data_dir("aftersales-bench-files"),
+        }
+    }
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared::new()
+    }
+}
+
 /// In the child: serves `database_url` on a free loopback port, prints `listening <address>`, and exits when the
-/// parent closes our stdin (so a parent that dies never leaves a server behind).
+/// parent closes our stdin (so a parent that dies never leaves a server behind). The session key and the data folder
+/// come from the environment the parent set ([`Shared`]).
 pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
     std::thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
@@ -24,8 +47,7 @@ pub fn serve_child(database_url: &str) -> anyhow::Result<()> {
     settings.bind = "127.0.0.1:0".parse()?;
     settings.db_pool = POOL;
     settings.timezone = TZ;
-    settings.data_dir = db::cluster::temp_data_dir("aftersales-bench-files");
-    settings.session_key = Some(hex::encode(Key::generate().master()));
+    anyhow::ensure!(settings.session_key.is_some(), "the harness passes AFTERSALES_SESSION_KEY");
     // The bench runs its own worker: only the export jobs (and the analytics fold), as it measures them.
     settings.worker.enabled = false;
     actix_web::rt::System::new().block_on(async {
@@ -45,11 +67,13 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    pub fn start(database_url: &str) -> anyhow::Result<ServerProcess> {
+    pub fn start(database_url: &str, shared: &Shared) -> anyhow::Result<ServerProcess> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("--serve-child")
             .arg(database_url)
+            .env("AFTERSALES_SESSION_KEY", &shared.session_key)
+            .env("AFTERSALES_DATA_DIR", &shared.data_dir)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -71,6 +95,11 @@ impl ServerProcess {
     /// The server's resident memory now, in MB.
     pub fn rss_mb(&self) -> f64 {
         self.status_mb("VmRSS:")
+    }
+
+    /// Where it listens.
+    pub fn address(&self) -> anyhow::Result<std::net::SocketAddr> {
+        Ok(self.base.trim_start_matches("http://").parse()?)
     }
 
     pub fn pid(&self) -> u32 {

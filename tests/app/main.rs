@@ -15,6 +15,7 @@ mod catalogue;
 mod cli;
 mod compensation;
 mod db_tls;
+mod deploy;
 mod duplicates;
 mod exports;
 mod follow_up;
