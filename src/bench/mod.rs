@@ -136,6 +136,8 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
             outcomes.push(outcome);
         }
     }
+    let plain =
+        if wanted(&Scenario::Queue) { Some(plain_queue(&fixtures, url, &shared, options).await?) } else { None };
     let instances = match options.instances {
         1 => None,
         n => Some(behind_nginx(&fixtures, url, &shared, &server, n, options).await?),
@@ -155,6 +157,9 @@ async fn measure(options: &Options, url: &str) -> anyhow::Result<()> {
     report.export_csv = Some(export_csv);
     if let Some(instances) = instances {
         report.set_instances(instances);
+    }
+    if let Some((floor, queue)) = plain {
+        report.set_plain(floor, queue);
     }
     drop(server);
     println!("{}", report.table());
@@ -193,6 +198,28 @@ async fn behind_nginx(
     }
     let ratio = if direct.rps > 0.0 { proxied.rps / direct.rps } else { 0.0 };
     Ok(report::Instances { count, direct, proxied, ratio })
+}
+
+/// The floor and the queue on a second server with compression and request metrics off (the same database and
+/// sessions), so the report shows what the two cost the queue against the same run's figures with them on.
+async fn plain_queue(
+    fixtures: &Arc<Fixtures>,
+    url: &str,
+    shared: &server::Shared,
+    options: &Options,
+) -> anyhow::Result<(scenarios::Outcome, scenarios::Outcome)> {
+    let off = [("AFTERSALES_COMPRESS", "false"), ("AFTERSALES_REQUEST_METRICS", "false")];
+    let plain = server::ServerProcess::start_with(url, shared, &off)?;
+    let on_plain = Arc::new(Fixtures { base: plain.base.clone(), ..(**fixtures).clone() });
+    let floor = scenarios::run(on_plain.clone(), Scenario::Floor, options.seconds, options.concurrency).await;
+    let queue = scenarios::run(on_plain, Scenario::Queue, options.seconds, options.concurrency).await;
+    for outcome in [&floor, &queue] {
+        eprintln!(
+            "{:<16} {:>9.0} req/s  p99 {:>7.1} ms  (compression and metrics off)",
+            outcome.name, outcome.rps, outcome.p99_ms
+        );
+    }
+    Ok((floor, queue))
 }
 
 /// What `work` gives, and the highest resident memory of process `pid` while it ran (sampled every 50 ms).

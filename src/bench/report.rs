@@ -28,6 +28,19 @@ pub struct Report {
     /// `--instances`: the mixed load through nginx in front of several instances, and on one instance direct.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<Instances>,
+    /// The floor and the queue on a second server with compression and request metrics off, in the same run, so
+    /// their cost shows as the queue's ratio to the floor both ways.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plain: Option<Plain>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Plain {
+    pub floor: Outcome,
+    pub queue: Outcome,
+    /// The queue's ratio to its own server's floor: compression and metrics off, then on (the main run's).
+    pub queue_ratio_off: f64,
+    pub queue_ratio_on: f64,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -57,7 +70,18 @@ impl Report {
             wide_rss_mb_peak: None,
             export_csv: None,
             instances: None,
+            plain: None,
         }
+    }
+
+    /// Adds the run without compression and request metrics, beside the main run's queue.
+    pub fn set_plain(&mut self, mut floor: Outcome, mut queue: Outcome) {
+        floor.name = "floor_plain".into();
+        queue.name = "queue_plain".into();
+        queue.ratio_to_floor = if floor.rps > 0.0 { queue.rps / floor.rps } else { 0.0 };
+        floor.ratio_to_floor = 1.0;
+        let on = self.scenarios.iter().find(|s| s.name == "queue").map_or(0.0, |q| q.ratio_to_floor);
+        self.plain = Some(Plain { queue_ratio_off: queue.ratio_to_floor, queue_ratio_on: on, floor, queue });
     }
 
     /// Adds the figures of `--instances`, measured against the floor like the scenarios.
@@ -79,7 +103,8 @@ impl Report {
             "scenario", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "x floor"
         );
         let instances = self.instances.iter().flat_map(|i| [&i.direct, &i.proxied]);
-        for s in std::iter::once(&self.floor).chain(&self.scenarios).chain(&self.wide).chain(instances) {
+        let plain = self.plain.iter().flat_map(|p| [&p.floor, &p.queue]);
+        for s in std::iter::once(&self.floor).chain(&self.scenarios).chain(&self.wide).chain(instances).chain(plain) {
             let _ = writeln!(
                 out,
                 "{:<16} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>8.2}",
@@ -88,6 +113,13 @@ impl Report {
         }
         if let Some(i) = &self.instances {
             let _ = writeln!(out, "{} instances through nginx: {:.2} x one instance direct (mixed)", i.count, i.ratio);
+        }
+        if let Some(p) = &self.plain {
+            let _ = writeln!(
+                out,
+                "queue x its floor: {:.2} with compression and request metrics on, {:.2} with both off",
+                p.queue_ratio_on, p.queue_ratio_off
+            );
         }
         if let Some(rss) = self.wide_rss_mb_peak {
             let _ = writeln!(out, "server peak RSS during the 256-connection load: {rss:.1} MB");

@@ -68,8 +68,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(database_url: &str, shared: &Shared) -> anyhow::Result<ServerProcess> {
+        Self::start_with(database_url, shared, &[])
+    }
+
+    /// A server with extra `AFTERSALES_*` settings in its environment.
+    pub fn start_with(database_url: &str, shared: &Shared, env: &[(&str, &str)]) -> anyhow::Result<ServerProcess> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
+            .envs(env.iter().copied())
             .arg("--serve-child")
             .arg(database_url)
             .env("AFTERSALES_SESSION_KEY", &shared.session_key)
