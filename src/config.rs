@@ -72,7 +72,8 @@ pub struct Settings {
     #[arg(long, env = "AFTERSALES_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,
 
-    /// Compress responses (gzip, brotli) for browsers that ask; off when a proxy in front compresses.
+    /// Compress pages (gzip) for browsers that ask; off when a proxy in front compresses. Static files come
+    /// precompressed (brotli or gzip) either way.
     #[arg(long, value_name = "BOOL", env = "AFTERSALES_COMPRESS", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     pub compress: bool,

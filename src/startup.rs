@@ -170,7 +170,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .wrap(from_fn(web::csrf::check))
             .wrap(from_fn(web::errors::render))
             .wrap(session)
-            // gzip or brotli, as the browser asks; downloads that must stay byte-exact (ranges) say `identity`.
+            // gzip, when the browser asks; static files (precompressed) and byte-exact downloads say their own encoding.
             .wrap(Condition::new(compress, Compress::default()))
             .wrap(
                 DefaultHeaders::new()
