@@ -476,8 +476,8 @@ async fn auto_close_closes_only_resolved_tickets_past_the_period() {
     let ran = w.run_until_idle(sweep_at).await.unwrap();
     assert_eq!(
         ran,
-        Tick { claimed: 7, succeeded: 7, failed: 0 },
-        "auto-close, withdrawal escalation, SLA, handover, outbox, analytics-fold and export-expiry sweeps"
+        Tick { claimed: 8, succeeded: 8, failed: 0 },
+        "auto-close, withdrawal escalation, SLA, handover, outbox, analytics-fold, export-expiry and prune sweeps"
     );
 
     assert!(state_of(&app, &overdue, "closed").await);
