@@ -150,7 +150,7 @@ struct ServerOptions {
 }
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → metrics → security headers → compression → session → error pages → CSRF check → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → CSRF check → submission keys → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers, compress, request_metrics } = options;
@@ -167,6 +167,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT))
             .configure(web::routes)
+            .wrap(from_fn(web::submission::dedupe))
             .wrap(from_fn(web::csrf::check))
             .wrap(from_fn(web::errors::render))
             .wrap(session)

@@ -20,6 +20,7 @@ pub mod reply_macros;
 pub mod retention;
 pub mod sla;
 pub mod sla_settings;
+pub mod submissions;
 pub mod surveys;
 pub mod ticket_templates;
 pub mod tickets;

@@ -35,6 +35,7 @@ pub mod settings_index;
 pub mod sla_policies;
 pub mod sla_view;
 pub mod staff;
+pub mod submission;
 pub mod templates;
 pub mod ticket_templates;
 pub mod tickets;

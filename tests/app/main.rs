@@ -19,6 +19,7 @@ mod deploy;
 mod duplicates;
 mod exports;
 mod follow_up;
+mod idempotency;
 mod jobs;
 mod journeys;
 mod journeys_harness;
