@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod products;
 pub mod reply_macros;
 pub mod retention;
+pub mod sessions;
 pub mod sla;
 pub mod sla_settings;
 pub mod submissions;

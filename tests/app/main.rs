@@ -35,6 +35,7 @@ mod queue;
 mod search;
 mod security;
 mod seed;
+mod sessions;
 mod sla;
 mod sla_jobs;
 mod sla_pages;
