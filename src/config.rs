@@ -68,6 +68,22 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub withdrawal_answer_hours: u32,
 
+    /// Minutes a session may go unused before it ends (the next page asks to sign in again).
+    #[arg(long, value_name = "MINUTES", env = "AFTERSALES_SESSION_IDLE_MINUTES", default_value_t = 480, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=525_600))]
+    pub session_idle_minutes: u32,
+
+    /// Days after signing in that a session ends however much it is used.
+    #[arg(long, value_name = "DAYS", env = "AFTERSALES_SESSION_MAX_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_max_days: u32,
+
+    /// Seconds an instance trusts its last check of a session before asking the database again: the longest a
+    /// session ended on another instance (sign-out, a disabled account, a role change) still works here.
+    #[arg(long, value_name = "SECONDS", env = "AFTERSALES_SESSION_CHECK_SECONDS", default_value_t = 3, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub session_check_seconds: u32,
+
     /// A bearer token `/metrics` requires; unset, `/metrics` answers only requests from this machine.
     #[arg(long, env = "AFTERSALES_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,

@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: crate::web::metrics::Metrics,
     /// The bearer token `/metrics` asks for (`AFTERSALES_METRICS_TOKEN`); unset, only this machine may scrape.
     pub metrics_token: Option<String>,
+    /// Recent checks of sessions, and how long they live.
+    pub sessions: crate::web::session::Sessions,
 }
 
 /// Largest form body accepted (uploads have their own limit).
@@ -104,6 +106,11 @@ impl Application {
             policy: settings.policy(),
             metrics: crate::web::metrics::Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
+            sessions: crate::web::session::Sessions::new(
+                settings.session_idle_minutes,
+                settings.session_max_days,
+                settings.session_check_seconds,
+            ),
         };
         let options = ServerOptions {
             key,
@@ -150,7 +157,7 @@ struct ServerOptions {
 }
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → metrics → security headers → compression → session → error pages → CSRF check → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → session check → CSRF check → submission keys → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers, compress, request_metrics } = options;
@@ -167,7 +174,9 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT))
             .configure(web::routes)
+            .wrap(from_fn(web::submission::dedupe))
             .wrap(from_fn(web::csrf::check))
+            .wrap(from_fn(web::session::check))
             .wrap(from_fn(web::errors::render))
             .wrap(session)
             // gzip, when the browser asks; static files (precompressed) and byte-exact downloads say their own encoding.

@@ -5,7 +5,7 @@ use crate::domain::account_form::{AccountDraft, normalize_login};
 use crate::domain::validate::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::store::{login_failures, users};
+use crate::store::{login_failures, sessions, users};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use chrono::{Duration, Utc};
@@ -100,6 +100,12 @@ pub async fn authenticate(pool: &Pool, login: &str, password: &str, address: &st
     match user {
         Some(user) if ok => {
             login_failures::clear_account(&mut conn, &account).await?;
+            // Said only to whoever knows the password: a stranger learns nothing about the account.
+            if !sessions::disabled_among(&mut conn, &[user.id]).await?.is_empty() {
+                let mut errors = FieldErrors::default();
+                errors.add("login", FieldError::new("error-account-disabled"));
+                return Err(AppError::Invalid(errors));
+            }
             Ok(user)
         }
         _ => {
@@ -128,4 +134,42 @@ pub async fn save_preferences(pool: &Pool, me: &super::SessionUser, email: bool,
 pub async fn set_language(pool: &Pool, me: &super::SessionUser, lang: Lang) -> AppResult<()> {
     let mut conn = pool.get().await?;
     Ok(users::set_language(&mut conn, me.id, lang.code()).await?)
+}
+
+/// A supervisor disables (or enables again) an account, with an event: a disabled account cannot sign in and its
+/// sessions end at once. Supervisors cannot disable themselves (someone must be left to enable them).
+pub async fn set_disabled(
+    state: &crate::startup::AppState,
+    by: &super::SessionUser,
+    user: crate::domain::UserId,
+    disabled: bool,
+) -> AppResult<()> {
+    use diesel_async::AsyncConnection;
+    if disabled && by.id == user {
+        return Err(AppError::Conflict("account-error-disable-self"));
+    }
+    let mut conn = state.pool.get().await?;
+    users::find(&mut conn, user).await.map_err(|e| match e {
+        DieselError::NotFound => AppError::NotFound,
+        other => AppError::from(other),
+    })?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if sessions::set_disabled(conn, user, disabled).await? {
+            let kind = if disabled { sessions::kind::DISABLED } else { sessions::kind::ENABLED };
+            sessions::record(conn, user, Some(by.id), kind).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    if disabled {
+        crate::web::session::end_all(state, &mut conn, user).await?;
+    }
+    Ok(())
+}
+
+/// The person ends all their sessions, this one too, with an event.
+pub async fn sign_out_everywhere(state: &crate::startup::AppState, me: &super::SessionUser) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    crate::web::session::end_all(state, &mut conn, me.id).await?;
+    Ok(sessions::record(&mut conn, me.id, Some(me.id), sessions::kind::SIGNED_OUT_EVERYWHERE).await?)
 }

@@ -19,11 +19,19 @@ pub enum Stale {
     LoginFailures,
     /// Exports whose file is gone (expired) or never came (failed).
     EndedExports,
+    /// One-time form keys past their life (a repeat after that is served as a new submission).
+    Submissions,
 }
 
 impl Stale {
-    pub const ALL: [Stale; 5] =
-        [Stale::FinishedJobs, Stale::SentMessages, Stale::FailedMessages, Stale::LoginFailures, Stale::EndedExports];
+    pub const ALL: [Stale; 6] = [
+        Stale::FinishedJobs,
+        Stale::SentMessages,
+        Stale::FailedMessages,
+        Stale::LoginFailures,
+        Stale::EndedExports,
+        Stale::Submissions,
+    ];
 
     fn sql(self) -> &'static str {
         match self {
@@ -46,6 +54,10 @@ impl Stale {
             Stale::EndedExports => {
                 "DELETE FROM exports WHERE id IN (SELECT id FROM exports WHERE status IN ('expired', 'failed') \
                  AND created_at < $1 ORDER BY created_at LIMIT $2)"
+            }
+            Stale::Submissions => {
+                "DELETE FROM submissions WHERE key IN \
+                 (SELECT key FROM submissions WHERE created_at < $1 ORDER BY created_at LIMIT $2)"
             }
         }
     }

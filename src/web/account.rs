@@ -93,3 +93,14 @@ pub async fn save(
     remember_lang(&mut res, lang)?;
     Ok(res)
 }
+
+/// "Sign out everywhere": every session of this person ends, this one and any copy of any cookie.
+pub async fn sign_out_everywhere(
+    SignedIn(me): SignedIn,
+    state: web::Data<AppState>,
+    session: actix_session::Session,
+) -> AppResult<HttpResponse> {
+    accounts::sign_out_everywhere(&state, &me).await?;
+    session.purge();
+    Ok(see_other("/login"))
+}

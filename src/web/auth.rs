@@ -57,7 +57,7 @@ pub async fn login(
     match accounts::authenticate(&state.pool, &form.login, &form.password, &address).await {
         Ok(user) => {
             let user = SessionUser::from(&user);
-            sign_in(&session, &user)?;
+            sign_in(&state, &session, &user).await?;
             let home = if user.is_staff() { "/queue" } else { "/portal" };
             Ok(see_other(if next.is_empty() { home } else { next }))
         }
@@ -76,9 +76,9 @@ pub async fn login(
     }
 }
 
-pub async fn logout(session: Session) -> HttpResponse {
-    sign_out(&session);
-    see_other("/login")
+pub async fn logout(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    sign_out(&state, &session).await?;
+    Ok(see_other("/login"))
 }
 
 #[derive(Template)]
@@ -106,7 +106,7 @@ pub async fn register(
     };
     match created {
         Ok(user) => {
-            sign_in(&session, &SessionUser::from(&user))?;
+            sign_in(&state, &session, &SessionUser::from(&user)).await?;
             Ok(see_other("/portal"))
         }
         Err(AppError::Invalid(errors)) => {

@@ -60,6 +60,11 @@ impl Page {
         }
     }
 
+    /// A fresh one-time key for a state-changing form (`web::submission`): a repeat of the form gets the first answer.
+    pub fn submission_key(&self) -> String {
+        super::submission::new_key()
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
     }

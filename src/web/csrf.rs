@@ -24,32 +24,8 @@ pub async fn check<B: MessageBody>(
     }
     let expected = expected_csrf(&req.get_session());
     let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if given.is_none() && is_form {
-        // Read the form to find the token, then put the body back for the handler.
-        let body = req.extract::<Bytes>().await?;
-        given = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .ok()
-            .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
-        let (_, mut payload) = actix_http::h1::Payload::create(true);
-        payload.unread_data(body);
-        req.set_payload(payload.into());
-    }
-    let is_upload = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
-    if given.is_none() && is_upload {
-        // An upload's body may be large and is streamed to the handler, so it is
-        // not read here; a plain upload form carries the token in its action URL.
-        given = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-            .ok()
-            .and_then(|fields| fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+    if given.is_none() {
+        given = form_field(&mut req, FIELD).await?;
     }
     match (given, expected) {
         (Some(given), Some(expected)) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
@@ -58,4 +34,23 @@ pub async fn check<B: MessageBody>(
         // A response, not an Err, so the error-page middleware can render it.
         _ => Ok(req.error_response(AppError::Csrf).map_into_right_body()),
     }
+}
+
+/// The field `name` of a form: from the body of a urlencoded form (which is read, then put back for the handler), or
+/// from the URL of a file upload (whose body may be large and is streamed to the handler, so it is not read here).
+pub async fn form_field(req: &mut ServiceRequest, name: &str) -> Result<Option<String>, actix_web::Error> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let find = |fields: Vec<(String, String)>| fields.into_iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = req.extract::<Bytes>().await?;
+        let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).ok().and_then(find);
+        let (_, mut payload) = actix_http::h1::Payload::create(true);
+        payload.unread_data(body);
+        req.set_payload(payload.into());
+        return Ok(found);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        return Ok(serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).ok().and_then(find));
+    }
+    Ok(None)
 }

@@ -35,6 +35,7 @@ pub mod settings_index;
 pub mod sla_policies;
 pub mod sla_view;
 pub mod staff;
+pub mod submission;
 pub mod templates;
 pub mod ticket_templates;
 pub mod tickets;
@@ -83,6 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff", web::get().to(staff::index))
         .route("/staff", web::post().to(staff::create))
         .route("/staff/{id}/availability", web::post().to(staff::set_availability))
+        .route("/accounts/{id}/access", web::post().to(staff::set_access))
         .route("/settings/assignment", web::get().to(settings::show))
         .route("/settings/assignment", web::post().to(settings::update))
         .route("/settings/products", web::get().to(catalogue::index))
@@ -133,6 +135,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // My settings (我的设置): each person's own email choice and message language.
         .route("/account", web::get().to(account::show))
         .route("/account", web::post().to(account::save))
+        .route("/account/sign-out-everywhere", web::post().to(account::sign_out_everywhere))
         // SLA (服务时限): the policies and the business calendar they count in.
         .route("/settings/sla", web::get().to(sla_policies::index))
         .route("/settings/sla", web::post().to(sla_policies::create))

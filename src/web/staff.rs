@@ -24,11 +24,19 @@ struct StaffPage {
     /// Open tickets per person, and the active assignment rule.
     open: std::collections::HashMap<crate::domain::UserId, i64>,
     rule: crate::domain::assignment::Rule,
+    /// Disabled accounts among those shown.
+    disabled: std::collections::HashSet<crate::domain::UserId>,
+    /// The customer looked up by email or phone (to disable or enable), and what was asked.
+    customer: Option<User>,
+    customer_q: String,
 }
 
 impl StaffPage {
     fn roles(&self) -> Vec<super::context::Choice> {
         self.page.choices(&[crate::domain::Role::Agent, crate::domain::Role::Supervisor], &self.form.role)
+    }
+    fn is_disabled(&self, id: &crate::domain::UserId) -> bool {
+        self.disabled.contains(id)
     }
     fn open_count(&self, id: &crate::domain::UserId) -> i64 {
         self.open.get(id).copied().unwrap_or(0)
@@ -58,17 +66,36 @@ async fn staff_page(
     form: AccountInput,
     errors: FieldErrors,
     status: StatusCode,
+    customer_q: String,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let staff = users::list_staff(&mut conn).await?;
     let open = assignment_store::staff_workloads(&mut conn).await?.into_iter().map(|w| (w.id, w.open_count)).collect();
     let rule = assignment_store::settings(&mut conn, false).await?.rule;
-    render_status(status, &StaffPage { page, staff, form, errors, open, rule })
+    let customer = crate::services::intake::lookup(&mut conn, &customer_q).await?;
+    let mut shown: Vec<_> = staff.iter().map(|u| u.id).collect();
+    shown.extend(customer.iter().map(|c| c.id));
+    let disabled = crate::store::sessions::disabled_among(&mut conn, &shown).await?.into_iter().collect();
+    let view = StaffPage { page, staff, form, errors, open, rule, disabled, customer, customer_q };
+    render_status(status, &view)
 }
 
-pub async fn index(_: Supervisor, page: Page, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+/// `?customer=<email or phone>`: a customer account to show (to disable or enable it).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CustomerQuery {
+    #[serde(default)]
+    customer: String,
+}
+
+/// The staff list, the new-account form and the customer lookup.
+pub async fn index(
+    query: web::Query<CustomerQuery>,
+    _: Supervisor,
+    page: Page,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     let form = AccountInput { role: "agent".into(), ..AccountInput::default() };
-    staff_page(&state, page, form, FieldErrors::default(), StatusCode::OK).await
+    staff_page(&state, page, form, FieldErrors::default(), StatusCode::OK, query.into_inner().customer).await
 }
 
 pub async fn create(
@@ -85,7 +112,7 @@ pub async fn create(
     match created {
         Ok(_) => Ok(see_other("/staff")),
         Err(AppError::Invalid(errors)) => {
-            staff_page(&state, page, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            staff_page(&state, page, form, errors, StatusCode::UNPROCESSABLE_ENTITY, String::new()).await
         }
         Err(other) => Err(other),
     }
@@ -105,13 +132,43 @@ pub async fn set_availability(
     id: web::Path<i64>,
     form: web::Form<AvailabilityInput>,
 ) -> AppResult<HttpResponse> {
-    let available = match form.available.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::BadRequest("assign-error-availability")),
-    };
+    let available = flag(&form.available, "assign-error-availability")?;
     let mut conn = state.pool.get().await?;
     let id = crate::domain::UserId(id.into_inner());
     crate::services::assignment::set_availability(&mut conn, &me, id, available).await?;
     Ok(see_other("/staff"))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AccessInput {
+    #[serde(default)]
+    enabled: String,
+    /// The customer lookup to come back to.
+    #[serde(default)]
+    customer: String,
+}
+
+/// Disables or enables an account (staff or customer). Disabling ends its sessions at once.
+pub async fn set_access(
+    Supervisor(me): Supervisor,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<AccessInput>,
+) -> AppResult<HttpResponse> {
+    let enabled = flag(&form.enabled, "account-error-access")?;
+    accounts::set_disabled(&state, &me, crate::domain::UserId(id.into_inner()), !enabled).await?;
+    let back = match form.customer.trim() {
+        "" => "/staff".to_owned(),
+        q => format!("/staff?customer={}", super::context::urlencode(q)),
+    };
+    Ok(see_other(&back))
+}
+
+/// A form's `true`/`false`; anything else is refused with `message`.
+fn flag(value: &str, message: &'static str) -> AppResult<bool> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(AppError::BadRequest(message)),
+    }
 }

@@ -184,3 +184,8 @@ settings-help-products = Product models and their warranty, to tell whether a ti
 settings-help-keywords = Keywords that suggest a type and urgency while a customer files a ticket.
 settings-help-ticket-templates = Ready-made ticket contents per type that customers can start from.
 settings-help-reply-macros = Agents' frequent replies, with the customer's name, ticket number and product filled in.
+
+# One-time form keys (a form sent twice does its work once).
+error-submission-key = This form could not be read. Please reload the page and send it again.
+error-submission-pending = This form was already sent and is still being handled. Please check the page before sending it again.
+error-submission-reused = This form was already used for something else. Please reload the page and send it again.

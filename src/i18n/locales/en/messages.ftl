@@ -30,3 +30,21 @@ account-lang-zh-CN = 中文
 account-lang-en = English
 account-save = Save
 account-saved = Settings saved.
+
+# Sessions and disabled accounts.
+account-sessions = Signed-in devices
+account-sign-out-everywhere = Sign out everywhere
+account-sign-out-everywhere-help = Ends every session of your account, on this device and any other, including copies of its cookie. You will sign in again here.
+account-sign-out-everywhere-confirm = Sign out on every device, this one too?
+account-col-access = Account
+account-disabled = Disabled
+account-disable = Disable
+account-enable = Enable
+account-confirm-disable = Disable this account? Its sessions end at once and it can no longer sign in.
+account-customers = Customer accounts
+account-customer-lookup = Customer email or phone
+account-customer-find = Find
+account-customer-none = No customer account with this email or phone.
+account-error-disable-self = You cannot disable your own account.
+account-error-access = The account change could not be read.
+error-account-disabled = This account is disabled. Please contact the service desk.

@@ -184,3 +184,8 @@ settings-help-products = 产品型号与保修期，用于判断工单是否在�
 settings-help-keywords = 客户填写工单时，按关键词建议问题类型和紧急程度。
 settings-help-ticket-templates = 按问题类型预先填好的工单内容，客户提交时可选用。
 settings-help-reply-macros = 客服常用回复，可插入客户姓名、工单编号和产品。
+
+# 一次性表单标识（同一表单提交两次只处理一次）。
+error-submission-key = 无法读取此表单，请刷新页面后重新提交。
+error-submission-pending = 此表单已提交，正在处理中。请先查看页面，再决定是否重新提交。
+error-submission-reused = 此表单已用于其他操作，请刷新页面后重新提交。

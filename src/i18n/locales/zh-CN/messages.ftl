@@ -30,3 +30,21 @@ account-lang-zh-CN = 中文
 account-lang-en = English
 account-save = 保存
 account-saved = 设置已保存。
+
+# 会话与停用的账号。
+account-sessions = 已登录的设备
+account-sign-out-everywhere = 在所有设备上退出
+account-sign-out-everywhere-help = 结束您账号的所有会话，包括本设备、其他设备以及复制的 Cookie。之后需在此重新登录。
+account-sign-out-everywhere-confirm = 确定在所有设备（包括本设备）上退出吗？
+account-col-access = 账号
+account-disabled = 已停用
+account-disable = 停用
+account-enable = 启用
+account-confirm-disable = 确定停用此账号吗？其会话将立即结束，且无法再登录。
+account-customers = 客户账号
+account-customer-lookup = 客户邮箱或手机号
+account-customer-find = 查找
+account-customer-none = 没有使用此邮箱或手机号的客户账号。
+account-error-disable-self = 不能停用您自己的账号。
+account-error-access = 无法读取此账号变更。
+error-account-disabled = 此账号已停用，请联系客服。
