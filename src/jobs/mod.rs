@@ -632,10 +632,11 @@ mod tests {
                 (unavailable_handover::KIND, 60),
                 (outbox_delivery::KIND, 5),
                 (export_expiry::KIND, 3600),
-                (analytics_fold::KIND, 2)
+                (analytics_fold::KIND, 2),
+                (prune::KIND, 3600)
             ],
             "sweeps every minute, SLA every 30 s (a critical first response is due in 30 minutes), the outbox every few \
-             seconds, analytics deltas every 2 s, old export files hourly"
+             seconds, analytics deltas every 2 s, old export files and old rows hourly"
         );
     }
 
