@@ -21,16 +21,19 @@ pub enum Stale {
     EndedExports,
     /// One-time form keys past their life (a repeat after that is served as a new submission).
     Submissions,
+    /// Sessions not seen for long: ended by the idle or the absolute limit, or revoked (a revoked one is not seen).
+    StaleSessions,
 }
 
 impl Stale {
-    pub const ALL: [Stale; 6] = [
+    pub const ALL: [Stale; 7] = [
         Stale::FinishedJobs,
         Stale::SentMessages,
         Stale::FailedMessages,
         Stale::LoginFailures,
         Stale::EndedExports,
         Stale::Submissions,
+        Stale::StaleSessions,
     ];
 
     fn sql(self) -> &'static str {
@@ -58,6 +61,10 @@ impl Stale {
             Stale::Submissions => {
                 "DELETE FROM submissions WHERE key IN \
                  (SELECT key FROM submissions WHERE created_at < $1 ORDER BY created_at LIMIT $2)"
+            }
+            Stale::StaleSessions => {
+                "DELETE FROM sessions WHERE id IN \
+                 (SELECT id FROM sessions WHERE last_seen_at < $1 ORDER BY last_seen_at LIMIT $2)"
             }
         }
     }

@@ -1,8 +1,8 @@
 //! `GET /metrics` in Prometheus's text format, and the middleware that counts and times every request by its route.
 //!
-//! Request figures are counted in this instance; the pool is this instance's; the job queue and the outbox are
-//! read from the database at each scrape (their tables hold only what is pending or recent, see `jobs::prune`), so
-//! every instance reports the same queue.
+//! Request figures are counted in this instance; the pool is this instance's; the job queue, the outbox and the
+//! active sessions are read from the database at each scrape (their tables hold only what is pending or recent, see
+//! `jobs::prune`), so every instance reports the same figures.
 
 use crate::db::Pool;
 use crate::error::{AppError, AppResult};
@@ -31,6 +31,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     jobs: IntGaugeVec,
     outbox: GaugeVec,
+    sessions: prometheus::IntGauge,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(registry: &Registry, collector: T) -> T {
@@ -68,7 +69,13 @@ impl Metrics {
             &["measure"],
         )
         .expect("valid metric");
+        let sessions = prometheus::IntGauge::new(
+            "aftersales_active_sessions",
+            "Sessions not ended and used in the last hour (all instances)",
+        )
+        .expect("valid metric");
         Metrics {
+            sessions: register(&registry, sessions),
             requests: register(&registry, requests),
             latency: register(&registry, latency),
             pool: register(&registry, pool),
@@ -113,6 +120,11 @@ impl Metrics {
             failed: i64,
         }
         #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        #[derive(QueryableByName)]
         struct OutboxRow {
             #[diesel(sql_type = BigInt)]
             unsent: i64,
@@ -144,6 +156,13 @@ impl Metrics {
         .await?;
         self.outbox.with_label_values(&["unsent"]).set(outbox.unsent as f64);
         self.outbox.with_label_values(&["oldest_unsent_age_seconds"]).set(outbox.oldest_seconds);
+        // The recent end of the last-seen index: a range of the last hour, not the table.
+        let active: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM sessions WHERE last_seen_at > now() - interval '1 hour' AND revoked_at IS NULL",
+        )
+        .get_result(conn)
+        .await?;
+        self.sessions.set(active.n);
         Ok(())
     }
 

@@ -92,6 +92,7 @@ async fn metrics_count_requests_by_route_and_read_the_pool_the_jobs_and_the_outb
     assert!(metric(&text, r#"aftersales_outbox{measure="unsent"}"#).is_some_and(|n| n >= 1.0));
     let age = metric(&text, r#"aftersales_outbox{measure="oldest_unsent_age_seconds"}"#).unwrap_or(0.0);
     assert!(age >= 89.0, "age of the oldest unsent message: {age}");
+    assert_eq!(metric(&text, "aftersales_active_sessions"), Some(1.0), "the customer's session");
     // Paths never become labels: one label set per route, whatever was asked.
     assert!(!text.contains(&number), "no ticket number in the labels");
 }
@@ -200,6 +201,13 @@ async fn the_prune_job_removes_what_is_past_its_keeping_and_nothing_current() {
         app.exec(&format!("INSERT INTO login_failures (account, address, failed_at) VALUES ('a', '1.2.3.4', {at})"))
             .await;
     }
+    for (id, seen) in [("stale-session", "now() - interval '100 days'"), ("live-session", "now()")] {
+        app.exec(&format!(
+            "INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES ('{id}', {}, {seen}, {seen})",
+            supervisor.0
+        ))
+        .await;
+    }
     // Kept whatever their age: a recurring job, an unsent message, a failed message younger than 90 days.
     app.exec(&format!("INSERT INTO jobs (kind, repeat_seconds, done_at) VALUES ('every_minute', 60, {old})")).await;
     app.exec(&format!(
@@ -232,6 +240,7 @@ async fn the_prune_job_removes_what_is_past_its_keeping_and_nothing_current() {
     assert_eq!(app.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM exports").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM login_failures").await, 1);
+    assert_eq!(app.text("SELECT string_agg(id, ',') FROM sessions").await, "live-session");
 }
 
 #[actix_web::test]
