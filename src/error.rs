@@ -33,7 +33,7 @@ pub enum AppError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -91,6 +91,49 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(self.message_key());
         res.extensions_mut().insert(ErrorMessage(self.message_key()));
         res
+    }
+}
+
+/// A database error is the database going away (503, try again) rather than a fault of ours (500) when the
+/// connection broke or closed, a statement ran out of its time, or the server is stopping, starting or not there.
+/// diesel-async reports a connection that went away as `UnableToSendCommand` (or `ClosedConnection`), a broken
+/// transaction as `BrokenTransactionManager`, and a server's own refusals as `Unknown` with its message only (the
+/// SQLSTATE is not kept), so those are told by the message: 57014 (statement timeout, cancelled), 57P01-57P03 (admin
+/// shutdown, crash shutdown, cannot connect now), 25P03 (idle in transaction), class 08 (connection exception).
+pub fn is_unavailable(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const GONE: &[&str] = &[
+        "canceling statement due to statement timeout",
+        "canceling statement due to user request",
+        "terminating connection",
+        "the database system is",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "error communicating with the server",
+        "server closed the connection",
+        "could not receive data",
+        "could not send data",
+        "timeout",
+    ];
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            GONE.iter().any(|gone| message.contains(gone))
+        }
+        Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit { rollback_error, commit_error } => {
+            is_unavailable(rollback_error) || is_unavailable(commit_error)
+        }
+        Error::RollbackTransaction => false,
+        _ => false,
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        if is_unavailable(&e) { AppError::Unavailable(e.to_string()) } else { AppError::Database(e) }
     }
 }
 

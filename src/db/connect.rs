@@ -312,6 +312,24 @@ impl ConnectOptions {
         Ok(ConnectOptions { config, tls, mode, mode_given, ca, check, target, timeout })
     }
 
+    /// The server ends a statement of these connections after `statement` and a session idle in a transaction
+    /// after `idle_in_transaction` (as `-c` options of the startup packet, after any `options=` of the URL).
+    pub fn session_limits(&mut self, statement: Duration, idle_in_transaction: Duration) -> &mut Self {
+        let given = self.config.get_options().unwrap_or_default().trim().to_owned();
+        let limits = format!(
+            "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+            statement.as_millis(),
+            idle_in_transaction.as_millis()
+        );
+        self.config.options(if given.is_empty() { limits } else { format!("{given} {limits}") });
+        self
+    }
+
+    /// The connect timeout: the URL's `connect_timeout`, else [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The one way this app connects: TLS as the URL says, within the connect timeout.
     pub async fn connect(&self) -> anyhow::Result<AsyncPgConnection> {
         let hosts = self.config.get_hosts().len().max(1) as u32;
