@@ -476,8 +476,8 @@ async fn auto_close_closes_only_resolved_tickets_past_the_period() {
     let ran = w.run_until_idle(sweep_at).await.unwrap();
     assert_eq!(
         ran,
-        Tick { claimed: 7, succeeded: 7, failed: 0 },
-        "auto-close, withdrawal escalation, SLA, handover, outbox, analytics-fold and export-expiry sweeps"
+        Tick { claimed: 8, succeeded: 8, failed: 0 },
+        "auto-close, withdrawal escalation, SLA, handover, outbox, analytics-fold, export-expiry and prune sweeps"
     );
 
     assert!(state_of(&app, &overdue, "closed").await);
@@ -744,7 +744,7 @@ async fn serve_runs_the_worker_and_stops_it_cleanly_on_sigterm() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
-async fn count(pool: &Pool, sql: &str) -> i64 {
+pub(crate) async fn count(pool: &Pool, sql: &str) -> i64 {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Count {
