@@ -354,3 +354,151 @@ async fn the_outbox_moves_again_seconds_after_the_database_was_cut() {
     assert!(resumed < Duration::from_secs(10), "the outbox moves again within seconds: {resumed:?}");
     worker.stop().await;
 }
+
+/// A `serve` process of the real binary on database `url`, its mail to `smtp`; killed (SIGKILL) when dropped.
+struct Serve {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` on a free port and waits (on a blocking thread) for the line saying where it runs.
+async fn serve(url: &str, data_dir: &std::path::Path, smtp: &str) -> Serve {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aftersales"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", url)
+        .env("AFTERSALES_DATA_DIR", data_dir)
+        .env("AFTERSALES_SMTP_URL", smtp)
+        .env("AFTERSALES_WORKER_POLL_MS", "100")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("start aftersales");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines().map_while(Result::ok);
+        let base = lines
+            .find_map(|line| {
+                let rest = line.strip_prefix("aftersales is running at ")?.to_owned();
+                Some(rest.split_whitespace().next().unwrap_or_default().trim_end_matches('/').to_owned())
+            })
+            .expect("serve started");
+        std::thread::spawn(move || for _ in lines {});
+        Serve { child, base }
+    })
+    .await
+    .expect("serve")
+}
+
+/// Polls the count `sql` until it is 0; how long that took.
+async fn becomes_zero(direct: &Pool, sql: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    while count(direct, sql).await > 0 {
+        assert!(started.elapsed() < limit, "{sql} still above 0 after {limit:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    started.elapsed()
+}
+
+#[actix_web::test]
+async fn serve_killed_under_load_loses_no_acknowledged_filing_and_its_work_moves_on_within_seconds() {
+    let url = tokio::task::spawn_blocking(fresh_database).await.expect("database");
+    let direct = aftersales::db::build_pool(&url, None, 2).expect("pool");
+    let sink = SmtpSink::start().await;
+    let data_dir = aftersales::db::cluster::temp_data_dir("aftersales-crash-test");
+    let customers: Vec<String> = (0..8).map(|i| format!("k{i}@example.com")).collect();
+    for email in &customers {
+        let draft = aftersales::domain::account_form::AccountDraft {
+            role: Role::Customer,
+            name: email.clone(),
+            phone: None,
+            email: Some(email.clone()),
+            company: None,
+            region: Some("上海".into()),
+            skills: Vec::new(),
+            password: PASSWORD.into(),
+        };
+        aftersales::services::accounts::create(&direct, draft).await.expect("customer");
+    }
+    let first = serve(&url, &data_dir, &sink.url()).await;
+    let mut clients = Vec::new();
+    for email in &customers {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none());
+        let browser = Browser { http: http.build().expect("client"), base: first.base.clone() };
+        assert_eq!(browser.login(email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        clients.push(browser);
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = clients.into_iter().enumerate().map(|(i, c)| file_until(c, i, stop.clone()));
+    let mut first = first;
+    let dead = first.child.id();
+    // Killed mid-load, and while its worker is delivering the mail the load made (so it dies holding claims).
+    let sent = "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL";
+    let kill = async {
+        let started = Instant::now();
+        loop {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            let delivering = count(&direct, sent).await > 0;
+            if started.elapsed() >= Duration::from_secs(3) && delivering {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the first instance delivered nothing");
+        }
+        first.child.kill().expect("SIGKILL");
+        first.child.wait().expect("wait");
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        stop.store(true, Ordering::SeqCst);
+    };
+    let (filed, ()) = futures_util::join!(futures_util::future::join_all(load), kill);
+    let mut filed: Vec<_> = filed.into_iter().flatten().collect();
+    let unanswered = filed.iter().filter(|(_, s)| *s == 0).count();
+    filed.retain(|(_, s)| *s != 0);
+    let (acknowledged, refused) = acknowledged_are_stored(&direct, &filed).await;
+    assert!(acknowledged > 20, "the load ran: {acknowledged}");
+    let held_by_dead = format!("SELECT count(*) FROM jobs WHERE locked_by LIKE '%:{dead}:%'");
+    let dead_claims = count(&direct, &held_by_dead).await;
+    let unsent = count(&direct, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").await;
+    let sent_at_kill = count(&direct, sent).await;
+    assert!(dead_claims > 0 && unsent > 0, "killed while holding claims and mail: {dead_claims}, {unsent}");
+
+    let second = serve(&url, &data_dir, &sink.url()).await;
+    let restarted = Instant::now();
+    let moved_again = becomes_zero(
+        &direct,
+        &format!("SELECT ({sent_at_kill} - count(*)) + 1 FROM outbox WHERE sent_at IS NOT NULL"),
+        Duration::from_secs(30),
+    )
+    .await;
+    let claims_moved = becomes_zero(&direct, &held_by_dead, Duration::from_secs(30)).await;
+    let outbox_empty = outbox_empties(&direct, Duration::from_secs(180)).await;
+    let since_restart = restarted.elapsed();
+    assert_eq!(count(&direct, "SELECT count(*) FROM jobs WHERE failed_at IS NOT NULL").await, 0, "no job given up");
+    assert!(
+        count(&direct, "SELECT count(DISTINCT kind) FROM jobs WHERE repeat_seconds IS NOT NULL").await >= 8,
+        "every sweep still scheduled"
+    );
+    let rows = count(&direct, "SELECT count(*) FROM outbox").await as usize;
+    let resent = each_message_arrived(&sink, rows);
+    eprintln!(
+        "SIGKILL under load: {acknowledged} filings acknowledged and stored, {refused} refused, {unanswered} without an \
+         answer; at the kill {dead_claims} job claims held and {unsent} emails unsent; after the restart mail moved \
+         again in {moved_again:?}, the dead worker's claims were all taken {claims_moved:?} later, the outbox was \
+         empty {outbox_empty:?} after that ({since_restart:?} in all); {resent} of {rows} emails sent twice (same \
+         Message-ID)"
+    );
+    assert!(moved_again < Duration::from_secs(20), "the outbox moves again within seconds: {moved_again:?}");
+    let mut second = second;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(second.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+        .expect("SIGTERM");
+    assert!(second.child.wait().expect("wait").success(), "clean exit on SIGTERM");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
