@@ -249,6 +249,26 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    #[test]
+    fn the_time_limits_default_as_documented_and_are_checked() {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        let cli = Cli::parse_from(["x"]);
+        let defaults = Limits::default();
+        assert_eq!(
+            (cli.limits.db_statement_timeout_ms, cli.limits.db_idle_in_transaction_timeout_ms),
+            (defaults.db_statement_timeout_ms, defaults.db_idle_in_transaction_timeout_ms)
+        );
+        assert_eq!((cli.limits.db_pool_wait_ms, cli.limits.request_timeout_ms), (2_000, 10_000));
+        let cli = Cli::parse_from(["x", "--db-statement-timeout-ms", "5000", "--request-timeout-ms", "3000"]);
+        assert_eq!(cli.limits.statement_timeout(), std::time::Duration::from_secs(5));
+        assert_eq!(cli.limits.request_timeout(), std::time::Duration::from_secs(3));
+        assert!(Cli::try_parse_from(["x", "--db-pool-wait-ms", "0"]).is_err());
+    }
+
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]

@@ -150,3 +150,39 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn the_database_going_away_is_503_and_our_faults_stay_500() {
+        let away = [
+            db(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db(DatabaseErrorKind::ClosedConnection, "closed"),
+            db(DatabaseErrorKind::Unknown, "canceling statement due to statement timeout"),
+            db(DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            db(DatabaseErrorKind::Unknown, "the database system is shutting down"),
+            Error::BrokenTransactionManager,
+        ];
+        for error in away {
+            let text = error.to_string();
+            assert_eq!(AppError::from(error).status_code(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        }
+        let ours = [
+            db(DatabaseErrorKind::Unknown, "syntax error at or near \"SELEC\""),
+            db(DatabaseErrorKind::UniqueViolation, "duplicate key value violates unique constraint"),
+            db(DatabaseErrorKind::CheckViolation, "new row violates check constraint"),
+        ];
+        for error in ours {
+            let text = error.to_string();
+            assert_eq!(AppError::from(error).status_code(), StatusCode::INTERNAL_SERVER_ERROR, "{text}");
+        }
+        assert_eq!(AppError::from(Error::NotFound).status_code(), StatusCode::NOT_FOUND);
+    }
+}

@@ -519,6 +519,24 @@ impl ServerCertVerifier for Verifier {
 mod tests {
     use super::*;
 
+    #[test]
+    fn session_limits_go_after_the_urls_own_options() {
+        let secs = Duration::from_secs;
+        let mut options = ConnectOptions::parse("postgres://u@h/db?sslmode=disable", None).expect("url");
+        options.session_limits(secs(30), secs(60));
+        assert_eq!(
+            options.config.get_options(),
+            Some("-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000")
+        );
+        let url = "postgres://u@h/db?sslmode=disable&options=-c%20search_path%3Dapp";
+        let mut options = ConnectOptions::parse(url, None).expect("url");
+        options.session_limits(secs(5), secs(6));
+        assert_eq!(
+            options.config.get_options(),
+            Some("-c search_path=app -c statement_timeout=5000 -c idle_in_transaction_session_timeout=6000")
+        );
+    }
+
     fn split(url: &str) -> TlsParams {
         split_tls_params(url).unwrap_or_else(|e| panic!("{url}: {e}"))
     }
