@@ -433,16 +433,18 @@ impl Worker {
             return Ok(Tick::default());
         }
         // The claims last while this tick runs them: the heartbeat renews them until the tick ends (and stops with
-        // the worker, so a dead worker's claims run out).
+        // the worker, so a dead worker's claims run out). Only this tick's: the claims of a tick that could not
+        // record its outcomes must run out, not be renewed by the next tick.
+        let ids: Vec<i64> = claimed.iter().map(|job| job.id).collect();
         tokio::select! {
             tick = self.run_claimed(&claimed, now, stop) => tick,
-            never = self.heartbeat(now) => match never {},
+            never = self.heartbeat(&ids, now) => match never {},
         }
     }
 
-    /// Renews the leases of every job this worker holds, a few times per lease, forever. A failed renewal is
-    /// logged; the next may succeed before the lease runs out.
-    async fn heartbeat(&self, now: DateTime<Utc>) -> std::convert::Infallible {
+    /// Renews the leases of the jobs `ids` while this worker holds them, a few times per lease, forever. A failed
+    /// renewal is logged; the next may succeed before the lease runs out.
+    async fn heartbeat(&self, ids: &[i64], now: DateTime<Utc>) -> std::convert::Infallible {
         let started = Instant::now();
         let every =
             (self.config.lease.to_std().unwrap_or(LEASE) / HEARTBEATS_PER_LEASE).max(StdDuration::from_millis(50));
@@ -452,7 +454,7 @@ impl Worker {
             let until = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default() + self.config.lease;
             let renewed = bounded(every, async {
                 let mut conn = self.pool.get().await?;
-                Ok(queue::renew(&mut conn, &self.id, until).await?)
+                Ok(queue::renew(&mut conn, &self.id, ids, until).await?)
             })
             .await;
             if let Err(error) = renewed {
