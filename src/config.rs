@@ -43,6 +43,10 @@ pub struct Settings {
     #[arg(long, env = "AFTERSALES_DB_POOL", default_value_t = 16, global = true)]
     pub db_pool: usize,
 
+    /// Time limits on the database and on requests, so a stuck database answers 503 instead of hanging.
+    #[command(flatten)]
+    pub limits: Limits,
+
     /// The background worker (auto-close and other timed work).
     #[command(flatten)]
     pub worker: crate::jobs::WorkerSettings,
@@ -110,6 +114,60 @@ pub struct Settings {
     /// Where attachments and exports are kept: the data folder, or an S3-compatible bucket.
     #[command(flatten)]
     pub storage: crate::storage::StorageSettings,
+}
+
+/// Time limits on the database path. A stuck database (frozen, unreachable, overloaded) must cost a request a few
+/// seconds and a 503, never an open-ended wait.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Longest a statement of the app may run (PostgreSQL's `statement_timeout` on the app's connections); exports
+    /// and the analytics fold set a longer one for their own statements.
+    #[arg(long, value_name = "MS", env = "AFTERSALES_DB_STATEMENT_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(100..=86_400_000), global = true)]
+    pub db_statement_timeout_ms: u64,
+
+    /// Longest a transaction may sit idle before the server ends its session
+    /// (`idle_in_transaction_session_timeout`), so a stuck holder cannot keep row locks.
+    #[arg(long, value_name = "MS", env = "AFTERSALES_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(100..=86_400_000), global = true)]
+    pub db_idle_in_transaction_timeout_ms: u64,
+
+    /// Longest a request waits for a free database connection before it answers 503.
+    #[arg(long, value_name = "MS", env = "AFTERSALES_DB_POOL_WAIT_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(10..=600_000), global = true)]
+    pub db_pool_wait_ms: u64,
+
+    /// Longest a request's handler may take before it answers 503 (uploads get six times as long); the response's
+    /// body (a download) streams after it and is not limited.
+    #[arg(long, value_name = "MS", env = "AFTERSALES_REQUEST_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000), global = true)]
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            db_statement_timeout_ms: 30_000,
+            db_idle_in_transaction_timeout_ms: 60_000,
+            db_pool_wait_ms: 2_000,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    pub fn statement_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_statement_timeout_ms)
+    }
+    pub fn idle_in_transaction_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_idle_in_transaction_timeout_ms)
+    }
+    pub fn pool_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_pool_wait_ms)
+    }
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.request_timeout_ms)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -207,6 +265,26 @@ impl Settings {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn the_time_limits_default_as_documented_and_are_checked() {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        let cli = Cli::parse_from(["x"]);
+        let defaults = Limits::default();
+        assert_eq!(
+            (cli.limits.db_statement_timeout_ms, cli.limits.db_idle_in_transaction_timeout_ms),
+            (defaults.db_statement_timeout_ms, defaults.db_idle_in_transaction_timeout_ms)
+        );
+        assert_eq!((cli.limits.db_pool_wait_ms, cli.limits.request_timeout_ms), (2_000, 10_000));
+        let cli = Cli::parse_from(["x", "--db-statement-timeout-ms", "5000", "--request-timeout-ms", "3000"]);
+        assert_eq!(cli.limits.statement_timeout(), std::time::Duration::from_secs(5));
+        assert_eq!(cli.limits.request_timeout(), std::time::Duration::from_secs(3));
+        assert!(Cli::try_parse_from(["x", "--db-pool-wait-ms", "0"]).is_err());
+    }
 
     #[derive(Parser)]
     struct Cli {

@@ -33,7 +33,7 @@ pub enum AppError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -94,6 +94,49 @@ impl ResponseError for AppError {
     }
 }
 
+/// A database error is the database going away (503, try again) rather than a fault of ours (500) when the
+/// connection broke or closed, a statement ran out of its time, or the server is stopping, starting or not there.
+/// diesel-async reports a connection that went away as `UnableToSendCommand` (or `ClosedConnection`), a broken
+/// transaction as `BrokenTransactionManager`, and a server's own refusals as `Unknown` with its message only (the
+/// SQLSTATE is not kept), so those are told by the message: 57014 (statement timeout, cancelled), 57P01-57P03 (admin
+/// shutdown, crash shutdown, cannot connect now), 25P03 (idle in transaction), class 08 (connection exception).
+pub fn is_unavailable(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const GONE: &[&str] = &[
+        "canceling statement due to statement timeout",
+        "canceling statement due to user request",
+        "terminating connection",
+        "the database system is",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "error communicating with the server",
+        "server closed the connection",
+        "could not receive data",
+        "could not send data",
+        "timeout",
+    ];
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            GONE.iter().any(|gone| message.contains(gone))
+        }
+        Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit { rollback_error, commit_error } => {
+            is_unavailable(rollback_error) || is_unavailable(commit_error)
+        }
+        Error::RollbackTransaction => false,
+        _ => false,
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        if is_unavailable(&e) { AppError::Unavailable(e.to_string()) } else { AppError::Database(e) }
+    }
+}
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         AppError::Unavailable(e.to_string())
@@ -107,3 +150,39 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn the_database_going_away_is_503_and_our_faults_stay_500() {
+        let away = [
+            db(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db(DatabaseErrorKind::ClosedConnection, "closed"),
+            db(DatabaseErrorKind::Unknown, "canceling statement due to statement timeout"),
+            db(DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            db(DatabaseErrorKind::Unknown, "the database system is shutting down"),
+            Error::BrokenTransactionManager,
+        ];
+        for error in away {
+            let text = error.to_string();
+            assert_eq!(AppError::from(error).status_code(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        }
+        let ours = [
+            db(DatabaseErrorKind::Unknown, "syntax error at or near \"SELEC\""),
+            db(DatabaseErrorKind::UniqueViolation, "duplicate key value violates unique constraint"),
+            db(DatabaseErrorKind::CheckViolation, "new row violates check constraint"),
+        ];
+        for error in ours {
+            let text = error.to_string();
+            assert_eq!(AppError::from(error).status_code(), StatusCode::INTERNAL_SERVER_ERROR, "{text}");
+        }
+        assert_eq!(AppError::from(Error::NotFound).status_code(), StatusCode::NOT_FOUND);
+    }
+}

@@ -93,7 +93,12 @@ impl Application {
         let listener =
             TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
-        let pool = crate::db::build_pool(database_url, settings.database_ca_file.as_deref(), settings.db_pool)?;
+        let pool = crate::db::build_pool_with(
+            database_url,
+            settings.database_ca_file.as_deref(),
+            settings.db_pool,
+            &settings.limits,
+        )?;
         let mut conn = pool.get().await.context("connecting to the database")?;
         crate::store::sla::set_site(&mut conn, settings.timezone, &settings.mail.public_url).await?;
         drop(conn);
@@ -118,6 +123,7 @@ impl Application {
             workers: settings.workers,
             compress: settings.compress,
             request_metrics: settings.request_metrics,
+            deadline: settings.limits.request_timeout(),
         };
         let server = build_server(listener, state, options)?;
         let worker =
@@ -150,17 +156,33 @@ impl Application {
 
 struct ServerOptions {
     compress: bool,
+    /// The longest a request's handler may take (see `web::deadline`).
+    deadline: std::time::Duration,
     request_metrics: bool,
     pub key: Key,
     pub secure_cookies: bool,
     pub workers: Option<usize>,
 }
 
+/// The headers every response carries (lower-case names: the request deadline's page sets them itself).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; \
+         form-action 'self'",
+    ),
+];
+
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → metrics → security headers → compression → session → error pages → session check → CSRF check → submission keys → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → session check → CSRF
+/// check → submission keys → deadline → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
-    let ServerOptions { key, secure_cookies, workers, compress, request_metrics } = options;
+    let ServerOptions { key, secure_cookies, workers, compress, request_metrics, deadline } = options;
+    let deadline = actix_web::web::Data::new(web::deadline::Deadline(deadline));
     let mut server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name(SESSION_COOKIE.into())
@@ -173,7 +195,9 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .app_data(state.clone())
             .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
             .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(deadline.clone())
             .configure(web::routes)
+            .wrap(from_fn(web::deadline::limit))
             .wrap(from_fn(web::submission::dedupe))
             .wrap(from_fn(web::csrf::check))
             .wrap(from_fn(web::session::check))
@@ -181,17 +205,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .wrap(session)
             // gzip, when the browser asks; static files (precompressed) and byte-exact downloads say their own encoding.
             .wrap(Condition::new(compress, Compress::default()))
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("X-Frame-Options", "DENY"))
-                    .add(("Referrer-Policy", "same-origin"))
-                    .add((
-                        "Content-Security-Policy",
-                        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                         frame-ancestors 'none'; form-action 'self'",
-                    )),
-            )
+            .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, &header| headers.add(header)))
             .wrap(Condition::new(request_metrics, from_fn(web::metrics::record)))
             .wrap(TracingLogger::default())
     })

@@ -312,6 +312,24 @@ impl ConnectOptions {
         Ok(ConnectOptions { config, tls, mode, mode_given, ca, check, target, timeout })
     }
 
+    /// The server ends a statement of these connections after `statement` and a session idle in a transaction
+    /// after `idle_in_transaction` (as `-c` options of the startup packet, after any `options=` of the URL).
+    pub fn session_limits(&mut self, statement: Duration, idle_in_transaction: Duration) -> &mut Self {
+        let given = self.config.get_options().unwrap_or_default().trim().to_owned();
+        let limits = format!(
+            "-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+            statement.as_millis(),
+            idle_in_transaction.as_millis()
+        );
+        self.config.options(if given.is_empty() { limits } else { format!("{given} {limits}") });
+        self
+    }
+
+    /// The connect timeout: the URL's `connect_timeout`, else [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The one way this app connects: TLS as the URL says, within the connect timeout.
     pub async fn connect(&self) -> anyhow::Result<AsyncPgConnection> {
         let hosts = self.config.get_hosts().len().max(1) as u32;
@@ -500,6 +518,24 @@ impl ServerCertVerifier for Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_limits_go_after_the_urls_own_options() {
+        let secs = Duration::from_secs;
+        let mut options = ConnectOptions::parse("postgres://u@h/db?sslmode=disable", None).expect("url");
+        options.session_limits(secs(30), secs(60));
+        assert_eq!(
+            options.config.get_options(),
+            Some("-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000")
+        );
+        let url = "postgres://u@h/db?sslmode=disable&options=-c%20search_path%3Dapp";
+        let mut options = ConnectOptions::parse(url, None).expect("url");
+        options.session_limits(secs(5), secs(6));
+        assert_eq!(
+            options.config.get_options(),
+            Some("-c search_path=app -c statement_timeout=5000 -c idle_in_transaction_session_timeout=6000")
+        );
+    }
 
     fn split(url: &str) -> TlsParams {
         split_tls_params(url).unwrap_or_else(|e| panic!("{url}: {e}"))

@@ -13,6 +13,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::config::Limits;
+
 pub use cluster::{ClusterOptions, ManagedCluster};
 pub use connect::{CA_FILE_ENV, CaSource, ConnectOptions, DEFAULT_CONNECT_TIMEOUT, SslMode};
 
@@ -73,9 +75,21 @@ impl Drop for SyncConn {
 /// The pool hands out a connection without a test query first (`Fast`): a ping per request would be one more round
 /// trip on every page. A connection that broke (the server restarted) fails its next query once and is then
 /// dropped, not returned to the pool. Connections are made by [`ConnectOptions::connect`] (TLS as the URL says);
-/// `url` and `ca_file` are checked here, so a bad setting stops the start, not the first request.
+/// `url` and `ca_file` are checked here, so a bad setting stops the start, not the first request. The default
+/// [`Limits`] apply; [`build_pool_with`] takes others.
 pub fn build_pool(url: &str, ca_file: Option<&Path>, size: usize) -> anyhow::Result<Pool> {
-    let options = Arc::new(ConnectOptions::parse(url, ca_file)?);
+    build_pool_with(url, ca_file, size, &Limits::default())
+}
+
+/// As [`build_pool`], with the time limits of `limits`: every connection carries the statement and
+/// idle-in-transaction timeouts, and a wait for a connection, its creation or its recycling is bounded, so a stuck
+/// database makes `pool.get()` fail in seconds (a 503) rather than wait.
+pub fn build_pool_with(url: &str, ca_file: Option<&Path>, size: usize, limits: &Limits) -> anyhow::Result<Pool> {
+    let mut options = ConnectOptions::parse(url, ca_file)?;
+    options.session_limits(limits.statement_timeout(), limits.idle_in_transaction_timeout());
+    // The connect timeout bounds the connection's setup already; the pool's own limit is a little longer.
+    let create_timeout = options.connect_timeout() + std::time::Duration::from_secs(1);
+    let options = Arc::new(options);
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |_url| {
@@ -85,7 +99,35 @@ pub fn build_pool(url: &str, ca_file: Option<&Path>, size: usize) -> anyhow::Res
         })
     });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(redact(url), config);
-    Pool::builder(manager).max_size(size).build().context("building the database pool")
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(limits.pool_wait()))
+        .create_timeout(Some(create_timeout))
+        .recycle_timeout(Some(RECYCLE_TIMEOUT))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the database pool")
+}
+
+/// Recycling is a local check (`Fast`), so it never needs long.
+const RECYCLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Longest a statement of an export or the analytics fold may run: they read many rows, so they lift the app's
+/// `statement_timeout` to this on their own connection while they work (see [`with_long_statements`]).
+pub const LONG_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Runs `work` on `conn` with statements allowed [`LONG_STATEMENT_TIMEOUT`], then gives the connection back its
+/// own limit (`RESET` returns to the value it was opened with), whatever `work` returned, so a pooled connection
+/// never goes back to the pool with the long limit. A connection whose reset fails is broken anyway.
+pub async fn with_long_statements<T>(
+    conn: &mut AsyncPgConnection,
+    work: impl AsyncFnOnce(&mut AsyncPgConnection) -> T,
+) -> diesel::QueryResult<T> {
+    let sql = format!("SET statement_timeout = {}", LONG_STATEMENT_TIMEOUT.as_millis());
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(sql), conn).await?;
+    let done = work(conn).await;
+    diesel_async::RunQueryDsl::execute(diesel::sql_query("RESET statement_timeout"), conn).await?;
+    Ok(done)
 }
 
 /// The advisory lock that instances starting at once take around their migrations (an arbitrary constant: the

@@ -18,7 +18,8 @@ impl Job for AnalyticsFold {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> JobFuture<'a> {
         Box::pin(async move {
             let mut conn = ctx.pool.get().await?;
-            let folded = analytics::fold(&mut conn).await?;
+            // A fold after a long outage moves many deltas: its statements may take longer than a page's.
+            let folded = crate::db::with_long_statements(&mut conn, async |conn| analytics::fold(conn).await).await??;
             // A full batch means more wait: run again at once rather than let them pile up.
             Ok(if folded >= analytics::FOLD_BATCH { Outcome::MoreToDo } else { Outcome::Done })
         })

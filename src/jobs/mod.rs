@@ -2,11 +2,13 @@
 //! auto-close, withdrawal escalation, delivery of the email outbox; later SLA checks and reminders).
 //!
 //! Each app instance may run a worker. A worker claims due jobs with
-//! `FOR UPDATE SKIP LOCKED` and marks the claim in the row with a lease
-//! (`locked_until`), so two workers never run one job at the same time, and a
-//! job whose worker died is picked up again when the lease runs out. A failed
+//! `FOR UPDATE SKIP LOCKED` and marks the claim in the row with a short lease
+//! (`locked_until`, [`LEASE`]) that a heartbeat renews while the worker is alive, so two workers never run one job
+//! at the same time, and a job whose worker died is picked up again within seconds. A failed
 //! run is retried with exponential backoff until `max_attempts`; recurring
-//! jobs (sweeps) are rows that reschedule themselves after each run.
+//! jobs (sweeps) are rows that reschedule themselves after each run. Recording how a run ended is retried a few
+//! times with a short wait, so a run that failed because the database went away is still rescheduled; if the
+//! database stays away, the claim simply runs out with its lease.
 //!
 //! A worker runs its jobs one after another, so a long job (an export of a million tickets) would hold up the
 //! sweeps behind it: the app runs two workers, one [`Lane`] for the long kinds and one for the rest.
@@ -36,7 +38,50 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
+use std::time::Instant;
 use tokio::sync::watch;
+
+/// How long a claim holds without its worker's heartbeat: a dead worker's jobs move on after this at the latest.
+pub const LEASE: StdDuration = StdDuration::from_secs(15);
+/// How often a worker renews the leases of the jobs it holds (a few heartbeats per lease, so one lost to a
+/// database blip does not lose the claim).
+const HEARTBEATS_PER_LEASE: u32 = 3;
+/// The waits between the tries of a write that records what a run did (its outcome, a message sent).
+const RECORD_WAITS: [StdDuration; 4] = [
+    StdDuration::from_millis(100),
+    StdDuration::from_millis(300),
+    StdDuration::from_secs(1),
+    StdDuration::from_secs(2),
+];
+/// Longest one such write may take (a frozen database answers nothing, and a query has no client-side limit).
+const RECORD_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+/// Longest a claim of due jobs may take.
+const CLAIM_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+/// `step` within `limit`, as an error if it takes longer.
+pub(crate) async fn bounded<T>(limit: StdDuration, step: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(done) => done,
+        Err(_) => Err(anyhow::anyhow!("no answer from the database within {} ms", limit.as_millis())),
+    }
+}
+
+/// Tries `step` (a database write recording what happened) until it succeeds, at most five times over about four
+/// seconds (each try within [`RECORD_TIMEOUT`]): a blip of the database must not lose the record. The last error
+/// if every try failed.
+pub(crate) async fn retrying<T>(mut step: impl AsyncFnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let mut waits = RECORD_WAITS.iter();
+    loop {
+        let error = match bounded(RECORD_TIMEOUT, step()).await {
+            Ok(done) => return Ok(done),
+            Err(error) => error,
+        };
+        match waits.next() {
+            Some(wait) => actix_web::rt::time::sleep(*wait).await,
+            None => return Err(error),
+        }
+    }
+}
 
 /// The worker's settings, part of [`crate::config::Settings`].
 #[derive(Debug, Clone, Args)]
@@ -287,8 +332,8 @@ pub struct WorkerConfig {
     pub poll: StdDuration,
     /// Jobs claimed at once.
     pub batch: i64,
-    /// How long a claim holds: a job must finish within it, and a dead
-    /// worker's jobs wait this long before another worker takes them.
+    /// How long a claim holds without a heartbeat: the worker renews it while it runs the job (so a job may take
+    /// longer), and a dead worker's jobs wait this long at most before another worker takes them.
     pub lease: chrono::Duration,
     /// The jobs it claims.
     pub lane: Lane,
@@ -296,7 +341,8 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: StdDuration::from_secs(1), batch: 8, lease: chrono::Duration::minutes(5), lane: Lane::All }
+        let lease = chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(15));
+        WorkerConfig { poll: StdDuration::from_secs(1), batch: 8, lease, lane: Lane::All }
     }
 }
 
@@ -372,7 +418,7 @@ impl Worker {
         now: DateTime<Utc>,
         stop: Option<&watch::Receiver<bool>>,
     ) -> anyhow::Result<Tick> {
-        let claimed = {
+        let claimed = bounded(CLAIM_TIMEOUT, async {
             let mut conn = self.pool.get().await?;
             let long = match self.config.lane {
                 Lane::All => None,
@@ -380,14 +426,61 @@ impl Worker {
                 Lane::Long => Some(true),
             };
             let kinds = queue::Kinds { long: &self.registry.long, in_long_lane: long };
-            queue::claim(&mut conn, &self.id, now, now + self.config.lease, self.config.batch, kinds).await?
-        };
+            Ok(queue::claim(&mut conn, &self.id, now, now + self.config.lease, self.config.batch, kinds).await?)
+        })
+        .await?;
+        if claimed.is_empty() {
+            return Ok(Tick::default());
+        }
+        // The claims last while this tick runs them: the heartbeat renews them until the tick ends (and stops with
+        // the worker, so a dead worker's claims run out). Only this tick's: the claims of a tick that could not
+        // record its outcomes must run out, not be renewed by the next tick.
+        let ids: Vec<i64> = claimed.iter().map(|job| job.id).collect();
+        tokio::select! {
+            tick = self.run_claimed(&claimed, now, stop) => tick,
+            never = self.heartbeat(&ids, now) => match never {},
+        }
+    }
+
+    /// Renews the leases of the jobs `ids` while this worker holds them, a few times per lease, forever. A failed
+    /// renewal is logged; the next may succeed before the lease runs out.
+    async fn heartbeat(&self, ids: &[i64], now: DateTime<Utc>) -> std::convert::Infallible {
+        let started = Instant::now();
+        let every =
+            (self.config.lease.to_std().unwrap_or(LEASE) / HEARTBEATS_PER_LEASE).max(StdDuration::from_millis(50));
+        loop {
+            actix_web::rt::time::sleep(every).await;
+            // The tick's `now` moved on by the time spent (tests give a `now` of their own).
+            let until = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default() + self.config.lease;
+            let renewed = bounded(every, async {
+                let mut conn = self.pool.get().await?;
+                Ok(queue::renew(&mut conn, &self.id, ids, until).await?)
+            })
+            .await;
+            if let Err(error) = renewed {
+                tracing::warn!(worker = %self.id, %error, "cannot renew the leases of the running jobs");
+            }
+        }
+    }
+
+    /// Runs the claimed jobs one after another and records each outcome. If an outcome cannot be recorded (the
+    /// database stayed away through the retries) the tick stops: the jobs not recorded are taken again when their
+    /// leases run out, seconds later.
+    async fn run_claimed(
+        &self,
+        claimed: &[Claimed],
+        now: DateTime<Utc>,
+        stop: Option<&watch::Receiver<bool>>,
+    ) -> anyhow::Result<Tick> {
         let mut tick = Tick { claimed: claimed.len(), ..Tick::default() };
         for (i, job) in claimed.iter().enumerate() {
             if stop.is_some_and(|s| *s.borrow()) {
                 let rest: Vec<i64> = claimed[i..].iter().map(|j| j.id).collect();
-                let mut conn = self.pool.get().await?;
-                queue::release(&mut conn, &rest, &self.id).await?;
+                retrying(async || {
+                    let mut conn = self.pool.get().await?;
+                    Ok(queue::release(&mut conn, &rest, &self.id).await?)
+                })
+                .await?;
                 break;
             }
             let result = self.run_one(job, now).await;
@@ -398,22 +491,35 @@ impl Worker {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %error, "job failed");
                 }
             }
-            let mut conn = self.pool.get().await?;
-            let held = match next_step(job, result, now) {
-                Next::Done => queue::mark_done(&mut conn, job.id, &self.id, now).await?,
-                Next::Again { at, attempts, error } => {
-                    queue::reschedule(&mut conn, job.id, &self.id, at, attempts, error.as_deref()).await?
-                }
-                Next::Failed(error) => {
-                    tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up");
-                    queue::mark_failed(&mut conn, job.id, &self.id, now, &error).await?
-                }
-            };
+            let next = next_step(job, result, now);
+            if let Next::Failed(error) = &next {
+                tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up");
+            }
+            let held = self.record(job, &next, now).await.map_err(|error| {
+                tracing::error!(job = job.id, kind = %job.kind, %error,
+                                "cannot record how the job ended; it runs again when its lease runs out");
+                error
+            })?;
             if !held {
                 tracing::warn!(job = job.id, kind = %job.kind, "job outlived its lease; another worker took it over");
             }
         }
         Ok(tick)
+    }
+
+    /// Records `next` for `job`, retried through a database blip. False if the claim was lost.
+    async fn record(&self, job: &Claimed, next: &Next, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        retrying(async || {
+            let mut conn = self.pool.get().await?;
+            Ok(match next {
+                Next::Done => queue::mark_done(&mut conn, job.id, &self.id, now).await?,
+                Next::Again { at, attempts, error } => {
+                    queue::reschedule(&mut conn, job.id, &self.id, *at, *attempts, error.as_deref()).await?
+                }
+                Next::Failed(error) => queue::mark_failed(&mut conn, job.id, &self.id, now, error).await?,
+            })
+        })
+        .await
     }
 
     /// Runs one claimed job in a task of its own, so a panic is a failed run,

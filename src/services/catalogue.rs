@@ -39,7 +39,7 @@ fn duplicate_model(e: DbError) -> AppError {
             errors.add("model_code", DUPLICATE_MODEL);
             AppError::Invalid(errors)
         }
-        other => AppError::Database(other),
+        other => AppError::from(other),
     }
 }
 

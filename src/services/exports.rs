@@ -105,7 +105,9 @@ pub async fn run(pool: &Pool, files: &Storage, id: i64, attempt: i32) -> anyhow:
         return Ok(());
     }
     store::start(&mut conn, id, expected).await?;
-    let written = write(&mut conn, files, &export, &filter).await;
+    // A million rows read in batches: each batch is one statement, allowed longer than a page's.
+    let written =
+        crate::db::with_long_statements(&mut conn, async |conn| write(conn, files, &export, &filter).await).await?;
     let now = Utc::now();
     match written {
         Ok(rows) => {

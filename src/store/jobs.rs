@@ -176,6 +176,19 @@ pub async fn mark_failed(conn: &mut Conn, id: i64, worker: &str, now: DateTime<U
     Ok(n == 1)
 }
 
+/// The heartbeat of a running worker: the claims among `ids` that `worker` still holds now last until `until`.
+/// Returns how many.
+pub async fn renew(conn: &mut Conn, worker: &str, ids: &[i64], until: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(jobs::table)
+        .filter(jobs::id.eq_any(ids))
+        .filter(jobs::locked_by.eq(worker))
+        .filter(jobs::done_at.is_null())
+        .filter(jobs::failed_at.is_null())
+        .set(jobs::locked_until.eq(until))
+        .execute(conn)
+        .await
+}
+
 /// Gives back claims a stopping worker did not start; the attempt is not counted.
 pub async fn release(conn: &mut Conn, ids: &[i64], worker: &str) -> QueryResult<()> {
     diesel::update(jobs::table)

@@ -3,7 +3,8 @@
 //!
 //! A sender claims due rows with `FOR UPDATE SKIP LOCKED` and a lease in
 //! `claimed_until`; the lease value it set is its proof of the claim when it
-//! records the outcome, so a sender whose lease ran out records nothing.
+//! records the outcome, so a sender whose lease ran out records nothing. The delivery job claims one message at a
+//! time, so a sender that stops (or loses the database) holds one message at most, for one lease.
 
 use super::Conn;
 use crate::db::schema::outbox;
@@ -50,6 +51,8 @@ pub struct Claimed {
     /// Including this one.
     pub attempts: i32,
     pub claimed_until: Option<DateTime<Utc>>,
+    /// When the row was written: with its id, what makes the message's `Message-ID` (the same on every resend).
+    pub created_at: DateTime<Utc>,
 }
 
 /// Claims up to `limit` unsent messages due at `now` until `until`, oldest
@@ -68,7 +71,7 @@ pub async fn claim(conn: &mut Conn, now: DateTime<Utc>, until: DateTime<Utc>, li
          UPDATE outbox SET claimed_until = $2, attempts = outbox.attempts + 1 \
          FROM due WHERE outbox.id = due.id \
          RETURNING outbox.id, outbox.channel, outbox.recipient, outbox.subject, outbox.body, outbox.attempts, \
-                   outbox.claimed_until",
+                   outbox.claimed_until, outbox.created_at",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(until)

@@ -236,10 +236,14 @@ fn refused(
             tracing::error!(error = %why, "upload refused: the file store is unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, page.t("attachment-store-unavailable"))
         }
-        UploadError::App(_) => (StatusCode::INTERNAL_SERVER_ERROR, page.t("error-internal")),
+        // The database gone away is a 503 like everywhere else; the message never says why.
+        UploadError::App(error) => (actix_web::ResponseError::status_code(error), page.t(error.message_key())),
     };
     let mut builder = HttpResponse::build(status);
     builder.content_type("text/html; charset=utf-8").insert_header((header::VARY, "HX-Request"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        builder.insert_header((header::RETRY_AFTER, super::errors::RETRY_AFTER_SECS.to_string()));
+    }
     let body = if is_htmx(req) {
         builder.insert_header(("HX-Retarget", "#flash")).insert_header(("HX-Reswap", "innerHTML"));
         templates::ErrorPartial { message: &message }.render()

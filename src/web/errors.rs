@@ -77,16 +77,28 @@ fn sign_in_redirect(request: &HttpRequest) -> HttpResponse {
 }
 
 fn error_page(request: &HttpRequest, status: StatusCode, key: &'static str) -> HttpResponse {
-    let page = Page::from_request(request);
+    page_for(&Page::from_request(request), is_htmx(request), status, key)
+}
+
+/// Seconds a client is asked to wait before trying again after a 503 (the database or another dependency is away;
+/// the pool and the request deadline answer within seconds, so a retry soon is sensible).
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// The error page (or the htmx fragment) saying `key` in `page`'s language. Only the message is shown, never the
+/// cause (that goes to the log). A 503 carries `Retry-After`.
+pub(super) fn page_for(page: &Page, htmx: bool, status: StatusCode, key: &'static str) -> HttpResponse {
     let message = page.t(key);
     let mut builder = HttpResponse::build(status);
     builder.content_type("text/html; charset=utf-8").insert_header((header::VARY, "HX-Request"));
-    let body = if is_htmx(request) {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
+    }
+    let body = if htmx {
         // Errors from small actions appear in the flash area, never as a blank swap.
         builder.insert_header(("HX-Retarget", "#flash")).insert_header(("HX-Reswap", "innerHTML"));
         templates::ErrorPartial { message: &message }.render()
     } else {
-        templates::ErrorPage { page: &page, status: status.as_u16(), message: &message }.render()
+        templates::ErrorPage { page, status: status.as_u16(), message: &message }.render()
     };
     // Rendering a fixed template cannot reasonably fail; if it does, say it plainly.
     builder.body(body.unwrap_or(message))

@@ -16,6 +16,7 @@ pub mod chart;
 pub mod compensation;
 pub mod context;
 pub mod csrf;
+pub mod deadline;
 pub mod duplicates;
 pub mod errors;
 pub mod exports;

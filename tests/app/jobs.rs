@@ -744,7 +744,7 @@ async fn serve_runs_the_worker_and_stops_it_cleanly_on_sigterm() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
-async fn count(pool: &Pool, sql: &str) -> i64 {
+pub(crate) async fn count(pool: &Pool, sql: &str) -> i64 {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Count {

@@ -1,6 +1,7 @@
 //! Integration tests: the real app over HTTP on a real PostgreSQL.
 
 mod browser;
+mod chaos;
 mod helpers;
 
 mod analytics;
@@ -18,6 +19,7 @@ mod db_tls;
 mod deploy;
 mod duplicates;
 mod exports;
+mod faults;
 mod follow_up;
 mod idempotency;
 mod jobs;

@@ -17,9 +17,9 @@ use tokio::net::TcpListener;
 
 /// One message as the sink received it.
 #[derive(Debug, Clone)]
-struct Received {
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Received {
+    pub(crate) to: Vec<String>,
+    pub(crate) data: String,
 }
 
 impl Received {
@@ -60,14 +60,14 @@ fn quoted_printable(text: &str) -> String {
 
 /// Just enough of an SMTP server: greets, accepts every sender and recipient,
 /// keeps each message. Stopping it closes the port (connections are refused).
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     task: actix_web::rt::task::JoinHandle<()>,
 }
 
 impl SmtpSink {
-    async fn start() -> SmtpSink {
+    pub(crate) async fn start() -> SmtpSink {
         Self::listen(TcpListener::bind("127.0.0.1:0").await.expect("bind"), Arc::default())
     }
 
@@ -87,16 +87,16 @@ impl SmtpSink {
         SmtpSink { port, received, task }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    fn stop(self) -> (u16, Arc<Mutex<Vec<Received>>>) {
+    pub(crate) fn stop(self) -> (u16, Arc<Mutex<Vec<Received>>>) {
         self.task.abort();
         (self.port, self.received)
     }
 
-    fn messages(&self) -> Vec<Received> {
+    pub(crate) fn messages(&self) -> Vec<Received> {
         self.received.lock().expect("sink").clone()
     }
 
