@@ -177,8 +177,8 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → metrics → security headers → compression → session → error pages → session check → CSRF
-/// check → submission keys → deadline → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → deadline → session
+/// check → CSRF check → submission keys → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers, compress, request_metrics, deadline } = options;
@@ -197,10 +197,12 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT))
             .app_data(deadline.clone())
             .configure(web::routes)
-            .wrap(from_fn(web::deadline::limit))
             .wrap(from_fn(web::submission::dedupe))
             .wrap(from_fn(web::csrf::check))
             .wrap(from_fn(web::session::check))
+            // Outside the session check and the submission keys, which ask the database too: a frozen database must
+            // not hold a request past its limit anywhere.
+            .wrap(from_fn(web::deadline::limit))
             .wrap(from_fn(web::errors::render))
             .wrap(session)
             // gzip, when the browser asks; static files (precompressed) and byte-exact downloads say their own encoding.
