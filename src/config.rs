@@ -88,6 +88,11 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(0..=60))]
     pub session_check_seconds: u32,
 
+    /// Reverse proxies (comma-separated addresses, e.g. `127.0.0.1` for nginx on this machine) whose
+    /// `X-Forwarded-For` names the client, for the sign-in limiter; from anyone else the header is ignored.
+    #[arg(long, value_name = "ADDRESSES", env = "AFTERSALES_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// A bearer token `/metrics` requires; unset, `/metrics` answers only requests from this machine.
     #[arg(long, env = "AFTERSALES_METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,

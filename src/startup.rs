@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: crate::web::metrics::Metrics,
     /// The bearer token `/metrics` asks for (`AFTERSALES_METRICS_TOKEN`); unset, only this machine may scrape.
     pub metrics_token: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (`AFTERSALES_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Recent checks of sessions, and how long they live.
     pub sessions: crate::web::session::Sessions,
 }
@@ -111,6 +113,7 @@ impl Application {
             policy: settings.policy(),
             metrics: crate::web::metrics::Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             sessions: crate::web::session::Sessions::new(
                 settings.session_idle_minutes,
                 settings.session_max_days,

@@ -52,7 +52,7 @@ pub async fn login(
     req: HttpRequest,
     form: web::Form<LoginInput>,
 ) -> AppResult<HttpResponse> {
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = super::client::address(&req, &state.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let next = local_path(form.next.as_deref()).unwrap_or_default();
     match accounts::authenticate(&state.pool, &form.login, &form.password, &address).await {
         Ok(user) => {

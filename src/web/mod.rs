@@ -13,6 +13,7 @@ pub mod business_calendar;
 pub mod catalogue;
 pub mod causes;
 pub mod chart;
+pub mod client;
 pub mod compensation;
 pub mod context;
 pub mod csrf;

@@ -134,3 +134,42 @@ async fn language_follows_the_browser_and_the_switch_is_remembered() {
     assert_eq!(browser.page("/login").await.first("h1").as_deref(), Some("登录"));
     assert_eq!(browser.page("/lang/fr").await.status, StatusCode::NOT_FOUND);
 }
+
+/// Thirty failures recorded against one client address (as the limiter counts them).
+async fn failures_from(app: &TestApp, address: &str) {
+    app.exec(&format!(
+        "INSERT INTO login_failures (account, address) SELECT 'someone' || n || '@example.com', '{address}' \
+         FROM generate_series(1, {}) AS n",
+        aftersales::services::accounts::MAX_FAILURES_PER_ADDRESS
+    ))
+    .await;
+}
+
+async fn login_from(app: &TestApp, forwarded_for: &str) -> reqwest::StatusCode {
+    let browser = app.browser();
+    let token = browser.csrf().await;
+    let form = [("login", "proxied@example.com"), ("password", crate::helpers::PASSWORD), ("csrf_token", &token)];
+    let res = browser.http.post(browser.url("/login")).header("X-Forwarded-For", forwarded_for).form(&form);
+    res.send().await.expect("login").status()
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_limiter_counts_each_client_and_nobody_else_can_name_an_address() {
+    let mut settings = crate::helpers::settings(aftersales::services::attachments::UploadLimits::default());
+    settings.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let db = tokio::task::spawn_blocking(crate::helpers::fresh_database).await.unwrap();
+    let app = TestApp::spawn_on(settings, db).await;
+    app.create_user(Role::Customer, "proxied@example.com", "客户").await;
+    failures_from(&app, "203.0.113.7").await;
+    // The client nginx saw at 203.0.113.7 is held back; another client behind the same proxy is not.
+    assert_eq!(login_from(&app, "203.0.113.7").await, reqwest::StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login_from(&app, "198.51.100.1, 203.0.113.8").await, reqwest::StatusCode::SEE_OTHER);
+    // A client writing its own header in front cannot escape: the proxy's right-most entry counts.
+    assert_eq!(login_from(&app, "198.51.100.1, 203.0.113.7").await, reqwest::StatusCode::TOO_MANY_REQUESTS);
+
+    // Without the setting the header is ignored: the peer is the address.
+    let plain = TestApp::spawn().await;
+    plain.create_user(Role::Customer, "proxied@example.com", "客户").await;
+    failures_from(&plain, "127.0.0.1").await;
+    assert_eq!(login_from(&plain, "198.51.100.1").await, reqwest::StatusCode::TOO_MANY_REQUESTS);
+}
