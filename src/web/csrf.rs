@@ -22,6 +22,10 @@ pub async fn check<B: MessageBody>(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
+    // A second line behind the token: a browser says when a request comes from another site's page.
+    if req.headers().get("Sec-Fetch-Site").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site")) {
+        return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+    }
     let expected = expected_csrf(&req.get_session());
     let mut given = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if given.is_none() {

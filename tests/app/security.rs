@@ -113,6 +113,23 @@ async fn state_changing_requests_need_the_csrf_token() {
 }
 
 #[actix_web::test]
+async fn a_browser_request_from_another_site_is_refused_even_with_the_token() {
+    let app = TestApp::spawn().await;
+    let customer = app.signed_in(Role::Customer, "c@example.com").await;
+    let token = customer.csrf().await;
+    let mut form = ticket_form("from elsewhere", &[]);
+    form.push(("csrf_token", &token));
+    let post = |site: &'static str| customer.http.post(customer.url("/portal/tickets")).header("Sec-Fetch-Site", site);
+    let res = post("cross-site").form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM tickets").await, 0, "nothing filed");
+    // The site's own pages say same-origin: filed as usual.
+    let res = post("same-origin").form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM tickets").await, 1);
+}
+
+#[actix_web::test]
 async fn malformed_input_gets_a_clear_4xx_never_a_500() {
     let app = TestApp::spawn().await;
     let customer = app.signed_in(Role::Customer, "c@example.com").await;
