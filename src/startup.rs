@@ -180,8 +180,8 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// The server on `listener` (port 0 in tests). Middleware runs outside in:
-/// request id and log → metrics → security headers → compression → session → error pages → deadline → session
-/// check → CSRF check → submission keys → handler.
+/// request id and log → metrics → security headers → compression → session → error pages → text check → deadline →
+/// session check → CSRF check → submission keys → handler.
 fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let ServerOptions { key, secure_cookies, workers, compress, request_metrics, deadline } = options;
@@ -206,6 +206,7 @@ fn build_server(listener: TcpListener, state: AppState, options: ServerOptions) 
             // Outside the session check and the submission keys, which ask the database too: a frozen database must
             // not hold a request past its limit anywhere.
             .wrap(from_fn(web::deadline::limit))
+            .wrap(from_fn(web::text::refuse_control_characters))
             .wrap(from_fn(web::errors::render))
             .wrap(session)
             // gzip, when the browser asks; static files (precompressed) and byte-exact downloads say their own encoding.

@@ -40,19 +40,27 @@ pub async fn check<B: MessageBody>(
     }
 }
 
+/// The body of a urlencoded form, read and put back for the handler; `None` for other bodies.
+pub async fn form_body(req: &mut ServiceRequest) -> Result<Option<Bytes>, actix_web::Error> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(None);
+    }
+    let body = req.extract::<Bytes>().await?;
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(body.clone());
+    req.set_payload(payload.into());
+    Ok(Some(body))
+}
+
 /// The field `name` of a form: from the body of a urlencoded form (which is read, then put back for the handler), or
 /// from the URL of a file upload (whose body may be large and is streamed to the handler, so it is not read here).
 pub async fn form_field(req: &mut ServiceRequest, name: &str) -> Result<Option<String>, actix_web::Error> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let find = |fields: Vec<(String, String)>| fields.into_iter().find(|(k, _)| k == name).map(|(_, v)| v);
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = req.extract::<Bytes>().await?;
-        let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).ok().and_then(find);
-        let (_, mut payload) = actix_http::h1::Payload::create(true);
-        payload.unread_data(body);
-        req.set_payload(payload.into());
-        return Ok(found);
+    if let Some(body) = form_body(req).await? {
+        return Ok(serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).ok().and_then(find));
     }
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if content_type.starts_with("multipart/form-data") {
         return Ok(serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).ok().and_then(find));
     }

@@ -39,6 +39,7 @@ pub mod sla_view;
 pub mod staff;
 pub mod submission;
 pub mod templates;
+pub mod text;
 pub mod ticket_templates;
 pub mod tickets;
 pub mod withdrawal;

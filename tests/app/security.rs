@@ -208,3 +208,24 @@ async fn responses_carry_protective_headers() {
     assert_eq!(icon.status(), StatusCode::OK, "no 404 in the browser's console on every page");
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
 }
+
+/// The NUL bytes that reached PostgreSQL and answered 500 on ten handlers: refused with 400 and a message, in the
+/// path, the query and a form, before anything runs; nothing is stored.
+#[actix_web::test]
+async fn nul_and_control_characters_are_refused_before_any_query_runs() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.signed_in(Role::Supervisor, "s@example.com").await;
+    for path in ["/queue?q=%00", "/tickets/%00", "/analytics?region=%00", "/queue?q=a%1Bb"] {
+        let res = supervisor.get(path).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(to_page(res).await.contains("控制字符"), "{path} says why");
+    }
+    let customer = app.signed_in(Role::Customer, "c@example.com").await;
+    let res = customer.post("/portal/tickets", &ticket_form("漏水\u{0}了", &[])).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("SELECT count(*) FROM tickets").await, 0, "nothing filed");
+    // Line breaks, tabs, emoji, CJK punctuation and direction marks are text like any other.
+    let number = customer.file_ticket(&ticket_form("漏水了！\t第二行\n😀 \u{202e}", &[])).await;
+    assert!(customer.page(&format!("/tickets/{number}")).await.contains("漏水了！"));
+    assert_eq!(supervisor.get("/queue?q=%E6%BC%8F%E6%B0%B4").await.status(), StatusCode::OK);
+}

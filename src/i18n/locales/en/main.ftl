@@ -51,6 +51,7 @@ state-withdrawn = Withdrawn
 error-not-found = We can't find that page or ticket.
 error-unauthenticated = Please sign in first.
 error-forbidden = You don't have access to this page.
+error-control-characters = The text contains control characters (such as NUL) that cannot be stored. Remove them and try again.
 error-csrf = This form has expired. Reload the page and try again.
 error-invalid = Some of what you sent isn't valid. Please check and try again.
 error-too-many-attempts = Too many failed sign-ins. Try again in 15 minutes.

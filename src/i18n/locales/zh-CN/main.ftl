@@ -51,6 +51,7 @@ state-withdrawn = 已撤销
 error-not-found = 找不到这个页面或工单。
 error-unauthenticated = 请先登录。
 error-forbidden = 您没有权限访问这个页面。
+error-control-characters = 内容中含有无法保存的控制字符（例如 NUL），请删除后重试。
 error-csrf = 表单已过期，请刷新页面后重试。
 error-invalid = 提交的内容有误，请检查后重试。
 error-too-many-attempts = 登录失败次数过多，请 15 分钟后再试。
