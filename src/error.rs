@@ -28,8 +28,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// Too many failed sign-ins lately: this one must wait.
     #[error("too many failed attempts")]
-    TooManyAttempts,
+    TooManyAttempts { wait_seconds: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
@@ -54,7 +55,7 @@ impl AppError {
             AppError::Conflict(key) => key,
             AppError::Invalid(_) => "error-invalid",
             AppError::BadRequest(key) => key,
-            AppError::TooManyAttempts => "error-too-many-attempts",
+            AppError::TooManyAttempts { .. } => "error-too-many-attempts",
             AppError::Unavailable(_) => "error-unavailable",
             AppError::Database(diesel::result::Error::NotFound) => "error-not-found",
             AppError::Database(_) | AppError::Internal(_) => "error-internal",
@@ -77,7 +78,7 @@ impl ResponseError for AppError {
             AppError::Refused(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +89,12 @@ impl ResponseError for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut res = HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(self.message_key());
+        let mut res = HttpResponse::build(status);
+        res.content_type("text/plain; charset=utf-8");
+        if let AppError::TooManyAttempts { wait_seconds } = self {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, wait_seconds.to_string()));
+        }
+        let mut res = res.body(self.message_key());
         res.extensions_mut().insert(ErrorMessage(self.message_key()));
         res
     }

@@ -36,6 +36,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Recent checks of sessions, and how long they live.
     pub sessions: crate::web::session::Sessions,
+    /// Cookies only over HTTPS (`AFTERSALES_SECURE_COOKIES`).
+    pub secure_cookies: bool,
+    /// The address people reach this site at (`AFTERSALES_PUBLIC_URL`).
+    pub public_url: String,
 }
 
 /// Largest form body accepted (uploads have their own limit).
@@ -114,6 +118,8 @@ impl Application {
             metrics: crate::web::metrics::Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            secure_cookies: settings.secure_cookies,
+            public_url: settings.mail.public_url.clone(),
             sessions: crate::web::session::Sessions::new(
                 settings.session_idle_minutes,
                 settings.session_max_days,

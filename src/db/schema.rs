@@ -24,6 +24,7 @@ diesel::table! {
         account -> Text,
         address -> Text,
         failed_at -> Timestamptz,
+        device -> Nullable<Text>,
     }
 }
 

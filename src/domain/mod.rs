@@ -11,6 +11,7 @@ pub mod keywords;
 pub mod macros;
 pub mod product;
 pub mod search;
+pub mod sign_in;
 pub mod sla;
 pub mod sla_settings;
 pub mod table;

@@ -134,7 +134,15 @@ pub trait Job: Send + Sync {
     /// The name stored in `jobs.kind`.
     fn kind(&self) -> &'static str;
     fn run<'a>(&'a self, ctx: &'a JobContext) -> JobFuture<'a>;
+
+    /// Called once when a one-off job gives up (its last attempt failed, or its worker died during it), so that what
+    /// people see of it — an export's page — ends in a final, explained state instead of waiting forever.
+    fn gave_up<'a>(&'a self, _ctx: &'a JobContext, _error: &'a str) -> GaveUpFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
 }
+
+pub type GaveUpFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + 'a>>;
 
 /// A job kind that runs every `every` (a sweep), kept as one row.
 struct Recurring {
@@ -494,6 +502,7 @@ impl Worker {
             let next = next_step(job, result, now);
             if let Next::Failed(error) = &next {
                 tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up");
+                self.give_up(job, error, now).await;
             }
             let held = self.record(job, &next, now).await.map_err(|error| {
                 tracing::error!(job = job.id, kind = %job.kind, %error,
@@ -522,6 +531,20 @@ impl Worker {
         .await
     }
 
+    /// Lets the job's kind close what people see of it (retried through a blip). If even that fails the job is failed
+    /// all the same: the error is logged.
+    async fn give_up(&self, job: &Claimed, error: &str, now: DateTime<Utc>) {
+        let Some(kind) = self.registry.get(&job.kind) else { return };
+        let ctx = self.context(job, now);
+        if let Err(e) = retrying(async || kind.gave_up(&ctx, error).await).await {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, "cannot record that the job gave up");
+        }
+    }
+
+    fn context(&self, job: &Claimed, now: DateTime<Utc>) -> JobContext {
+        JobContext { pool: self.pool.clone(), id: job.id, attempt: job.attempts, payload: job.payload.clone(), now }
+    }
+
     /// Runs one claimed job in a task of its own, so a panic is a failed run,
     /// not a dead worker.
     async fn run_one(&self, job: &Claimed, now: DateTime<Utc>) -> Result<Outcome, String> {
@@ -534,13 +557,7 @@ impl Worker {
         }
         let registry = self.registry.clone();
         let kind = job.kind.clone();
-        let ctx = JobContext {
-            pool: self.pool.clone(),
-            id: job.id,
-            attempt: job.attempts,
-            payload: job.payload.clone(),
-            now,
-        };
+        let ctx = self.context(job, now);
         let task = actix_web::rt::spawn(async move {
             match registry.get(&kind) {
                 Some(j) => j.run(&ctx).await.map_err(|e| format!("{e:#}")),

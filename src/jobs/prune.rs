@@ -1,7 +1,7 @@
 //! Removes rows whose use is over, so the tables the app reads stay the size of what is current: finished one-off
 //! jobs and delivered messages after 30 days, messages given up on after 90, failed sign-ins after a day (the
 //! limiter looks back 15 minutes), one-time form keys after a day, ended exports after 30 days (their files went after one), sessions
-//! unseen for 90 days (past any idle or absolute limit a deployment would set).
+//! unseen for 90 days (past any idle or absolute limit a deployment would set), known devices unused for 180 days.
 
 use super::{Job, JobContext, JobFuture, Outcome};
 use crate::store::retention::{self, Stale};
@@ -26,6 +26,7 @@ pub fn kept(what: Stale) -> chrono::Duration {
         Stale::FinishedJobs | Stale::SentMessages | Stale::EndedExports => chrono::Duration::days(30),
         Stale::FailedMessages | Stale::StaleSessions => chrono::Duration::days(90),
         Stale::LoginFailures | Stale::Submissions => chrono::Duration::days(1),
+        Stale::ForgottenDevices => chrono::Duration::days(180),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Writes one export of the ticket list (queued when a supervisor asks; see `services::exports`).
 
-use super::{Job, JobContext, JobFuture, Outcome};
+use super::{GaveUpFuture, Job, JobContext, JobFuture, Outcome};
 use crate::services::exports;
 use crate::storage::Storage;
 
@@ -25,10 +25,17 @@ impl Job for TicketExport {
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> JobFuture<'a> {
         Box::pin(async move {
-            let id = ctx.payload.get("export").and_then(serde_json::Value::as_i64);
-            let id = id.ok_or_else(|| anyhow::anyhow!("payload without an export id: {}", ctx.payload))?;
-            exports::run(&ctx.pool, &self.storage, id, ctx.attempt).await?;
+            exports::run(&ctx.pool, &self.storage, export_id(ctx)?).await?;
             Ok(Outcome::Done)
         })
     }
+
+    fn gave_up<'a>(&'a self, ctx: &'a JobContext, _error: &'a str) -> GaveUpFuture<'a> {
+        Box::pin(async move { exports::give_up(&ctx.pool, export_id(ctx)?).await })
+    }
+}
+
+fn export_id(ctx: &JobContext) -> anyhow::Result<i64> {
+    let id = ctx.payload.get("export").and_then(serde_json::Value::as_i64);
+    id.ok_or_else(|| anyhow::anyhow!("payload without an export id: {}", ctx.payload))
 }

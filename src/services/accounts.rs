@@ -2,20 +2,16 @@
 
 use crate::db::Pool;
 use crate::domain::account_form::{AccountDraft, normalize_login};
+use crate::domain::sign_in;
 use crate::domain::validate::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::store::{login_failures, sessions, users};
+use crate::store::{known_devices, login_failures, sessions, users};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use std::sync::LazyLock;
-
-/// Failed logins allowed per account, and per address, within `FAILURE_WINDOW`.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
-const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
 /// Password hashes computed at once, at most. Each takes argon2's 19 MiB and a core for tens of milliseconds: a burst
 /// of sign-ins waits its turn here instead of taking every core and a block of memory per request.
@@ -82,20 +78,42 @@ pub async fn create(pool: &Pool, draft: AccountDraft) -> AppResult<users::User> 
     })
 }
 
-/// Checks a login. Wrong credentials → `Invalid` (with a message for the form);
-/// too many recent failures → `TooManyAttempts`, without checking the password.
-pub async fn authenticate(pool: &Pool, login: &str, password: &str, address: &str) -> AppResult<users::User> {
-    let account = normalize_login(login);
+/// One sign-in attempt: what was typed, where from, and the browser's known-device token if it has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub address: &'a str,
+    pub device_token: Option<&'a str>,
+}
+
+/// A successful sign-in, and the known-device token the browser is to keep (its own, or a new one).
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: users::User,
+    pub device_token: String,
+}
+
+/// Checks a sign-in under the limiter (`domain::sign_in`). Wrong credentials → `Invalid` (with a message for the
+/// form); an attempt that must still wait → `TooManyAttempts`, without checking the password.
+pub async fn authenticate(pool: &Pool, credentials: Credentials<'_>) -> AppResult<SignedIn> {
+    let account = normalize_login(credentials.login);
+    let device_hash = credentials.device_token.map(token_hash);
     let mut conn = pool.get().await?;
-    let (by_account, by_address) =
-        login_failures::count_since(&mut conn, &account, address, Utc::now() - FAILURE_WINDOW).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::TooManyAttempts);
-    }
     let user = if account.is_empty() { None } else { users::find_by_login(&mut conn, &account).await? };
+    let known = match (&user, &device_hash) {
+        (Some(user), Some(hash)) => known_devices::is_known(&mut conn, hash, user.id).await?,
+        _ => false,
+    };
+    let device = device_hash.as_deref().filter(|_| known);
+    let attempt =
+        login_failures::attempt(&mut conn, &account, credentials.address, device, Utc::now() - sign_in::WINDOW).await?;
+    if let Some(wait) = attempt.wait(Utc::now()) {
+        return Err(AppError::TooManyAttempts { wait_seconds: wait.num_seconds().max(1).unsigned_abs() });
+    }
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     drop(conn); // don't hold a connection while hashing
-    let ok = verify_password(password.to_owned(), hash).await?;
+    let ok = verify_password(credentials.password.to_owned(), hash).await?;
     let mut conn = pool.get().await?;
     match user {
         Some(user) if ok => {
@@ -106,15 +124,28 @@ pub async fn authenticate(pool: &Pool, login: &str, password: &str, address: &st
                 errors.add("login", FieldError::new("error-account-disabled"));
                 return Err(AppError::Invalid(errors));
             }
-            Ok(user)
+            let device_token = match credentials.device_token {
+                Some(token) => token.to_owned(),
+                None => hex::encode(rand::random::<[u8; 32]>()),
+            };
+            known_devices::remember(&mut conn, &token_hash(&device_token), user.id).await?;
+            Ok(SignedIn { user, device_token })
         }
         _ => {
-            login_failures::record(&mut conn, &account, address).await?;
+            // A device past its own failures counts with the strangers again.
+            let device = device.filter(|_| attempt.known_device());
+            login_failures::record(&mut conn, &account, credentials.address, device).await?;
             let mut errors = FieldErrors::default();
             errors.add("login", FieldError::new("error-login-failed"));
             Err(AppError::Invalid(errors))
         }
     }
+}
+
+/// What the database keeps of a known-device token: a stolen copy of the table names no browser.
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A person's message choices, as their settings page shows them.

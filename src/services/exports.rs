@@ -87,8 +87,9 @@ pub fn file_stem(export: &Export) -> String {
 }
 
 /// The job's run: writes export `id`'s file. An export that is finished (or gone) is left alone, so a run that
-/// comes twice does no harm; a run that fails with attempts left starts again from the first row.
-pub async fn run(pool: &Pool, files: &Storage, id: i64, attempt: i32) -> anyhow::Result<()> {
+/// comes twice does no harm; a run that fails with attempts left starts again from the first row, and when none are
+/// left the job gives up (`give_up`).
+pub async fn run(pool: &Pool, files: &Storage, id: i64) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
     let Some(export) = store::find(&mut conn, id).await? else { return Ok(()) };
     if !export.status.in_progress() {
@@ -119,12 +120,19 @@ pub async fn run(pool: &Pool, files: &Storage, id: i64, attempt: i32) -> anyhow:
             store::fail(&mut conn, id, FAILED_TOO_MANY_ROWS, now).await?;
             Ok(())
         }
-        Err(e) => {
-            if attempt >= ATTEMPTS {
-                store::fail(&mut conn, id, FAILED_INTERNAL, now).await?;
-            }
-            Err(e)
+        Err(e) => Err(e),
+    }
+}
+
+/// The job gave up on export `id` (every attempt failed, or its worker died in the last): the page says it failed
+/// and why, instead of waiting forever.
+pub async fn give_up(pool: &Pool, id: i64) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    match store::find(&mut conn, id).await? {
+        Some(export) if export.status.in_progress() => {
+            Ok(store::fail(&mut conn, id, FAILED_INTERNAL, Utc::now()).await?)
         }
+        _ => Ok(()),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod follow_ups;
 pub mod jobs;
 pub mod keyword_rules;
+pub mod known_devices;
 pub mod login_failures;
 pub mod notifications;
 pub mod outbox;

@@ -23,10 +23,12 @@ pub enum Stale {
     Submissions,
     /// Sessions not seen for long: ended by the idle or the absolute limit, or revoked (a revoked one is not seen).
     StaleSessions,
+    /// Browsers that have not signed in for long (the cookie itself lasts half a year).
+    ForgottenDevices,
 }
 
 impl Stale {
-    pub const ALL: [Stale; 7] = [
+    pub const ALL: [Stale; 8] = [
         Stale::FinishedJobs,
         Stale::SentMessages,
         Stale::FailedMessages,
@@ -34,6 +36,7 @@ impl Stale {
         Stale::EndedExports,
         Stale::Submissions,
         Stale::StaleSessions,
+        Stale::ForgottenDevices,
     ];
 
     fn sql(self) -> &'static str {
@@ -65,6 +68,10 @@ impl Stale {
             Stale::StaleSessions => {
                 "DELETE FROM sessions WHERE id IN \
                  (SELECT id FROM sessions WHERE last_seen_at < $1 ORDER BY last_seen_at LIMIT $2)"
+            }
+            Stale::ForgottenDevices => {
+                "DELETE FROM known_devices WHERE (token_hash, user_id) IN (SELECT token_hash, user_id \
+                 FROM known_devices WHERE last_seen_at < $1 ORDER BY last_seen_at LIMIT $2)"
             }
         }
     }

@@ -165,6 +165,9 @@ async fn read_text(field: &mut Field) -> Result<String, UploadError> {
         }
         value.extend_from_slice(&chunk);
     }
+    if super::text::has_control(&value) {
+        return Err(UploadError::BadForm);
+    }
     String::from_utf8(value).map_err(|_| UploadError::BadForm)
 }
 

@@ -11,7 +11,7 @@ use crate::services::{SessionUser, accounts};
 use crate::startup::AppState;
 use actix_session::Session;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -54,23 +54,34 @@ pub async fn login(
 ) -> AppResult<HttpResponse> {
     let address = super::client::address(&req, &state.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let next = local_path(form.next.as_deref()).unwrap_or_default();
-    match accounts::authenticate(&state.pool, &form.login, &form.password, &address).await {
-        Ok(user) => {
-            let user = SessionUser::from(&user);
+    let device = req.cookie(DEVICE_COOKIE);
+    let credentials = accounts::Credentials {
+        login: &form.login,
+        password: &form.password,
+        address: &address,
+        device_token: device.as_ref().map(|c| c.value()).filter(|t| is_device_token(t)),
+    };
+    match accounts::authenticate(&state.pool, credentials).await {
+        Ok(signed_in) => {
+            let user = SessionUser::from(&signed_in.user);
             sign_in(&state, &session, &user).await?;
             let home = if user.is_staff() { "/queue" } else { "/portal" };
-            Ok(see_other(if next.is_empty() { home } else { next }))
+            let mut res = see_other(if next.is_empty() { home } else { next });
+            remember_device(&mut res, &signed_in.device_token, state.secure_cookies)?;
+            Ok(res)
         }
         Err(AppError::Invalid(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &LoginPage { page, login: &form.login, next, errors, notice: None },
         ),
-        Err(AppError::TooManyAttempts) => {
-            let notice = Some(page.t("error-too-many-attempts"));
-            render_status(
+        Err(AppError::TooManyAttempts { wait_seconds }) => {
+            let notice = Some(page.t_args("error-sign-in-wait", &[("seconds", wait_seconds.into())]));
+            let mut res = render_status(
                 StatusCode::TOO_MANY_REQUESTS,
                 &LoginPage { page, login: &form.login, next, errors: FieldErrors::default(), notice },
-            )
+            )?;
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait_seconds));
+            Ok(res)
         }
         Err(other) => Err(other),
     }
@@ -114,6 +125,26 @@ pub async fn register(
         }
         Err(other) => Err(other),
     }
+}
+
+/// The cookie naming this browser as a known device of the accounts that signed in from it (see `domain::sign_in`).
+pub const DEVICE_COOKIE: &str = "aftersales_device";
+
+/// Only a token this app could have made is looked up.
+fn is_device_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Keeps the known-device token for half a year.
+fn remember_device(res: &mut HttpResponse, token: &str, secure: bool) -> AppResult<()> {
+    let cookie = Cookie::build(DEVICE_COOKIE, token)
+        .path("/login")
+        .max_age(Duration::days(180))
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .secure(secure)
+        .finish();
+    res.add_cookie(&cookie).map_err(AppError::internal)
 }
 
 /// Remembers the chosen language for a year and returns to the page. A

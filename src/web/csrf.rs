@@ -4,6 +4,7 @@
 
 use super::session::expected_csrf;
 use crate::error::AppError;
+use crate::startup::AppState;
 use actix_session::SessionExt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -23,7 +24,8 @@ pub async fn check<B: MessageBody>(
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     // A second line behind the token: a browser says when a request comes from another site's page.
-    if req.headers().get("Sec-Fetch-Site").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site")) {
+    let public_url = req.app_data::<actix_web::web::Data<AppState>>().map(|s| s.public_url.clone()).unwrap_or_default();
+    if !super::origin::is_same_site(req.request(), &public_url) {
         return Ok(req.error_response(AppError::Csrf).map_into_right_body());
     }
     let expected = expected_csrf(&req.get_session());

@@ -28,6 +28,7 @@ pub mod intake;
 pub mod keyword_rules;
 pub mod metrics;
 pub mod notifications;
+pub mod origin;
 pub mod portal;
 pub mod queue;
 pub mod reply_macros;

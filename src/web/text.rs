@@ -2,6 +2,9 @@
 //! form's body may not carry NUL or the other control characters (U+0000–U+001F but tab, line feed and carriage
 //! return, and U+007F), raw or percent-encoded. PostgreSQL refuses NUL in text (a 500 on ten handlers before), and
 //! none of the others belongs in a ticket. Such a request is refused with 400 and a message; nothing is stored.
+//! A file upload's body is streamed past this check: its text parts are refused by the same rule as they are read
+//! (`web::attachments`); in a file name they make the part unreadable, refused the same way (and what else a name
+//! may not hold is replaced by `domain::attachment::clean_name`).
 
 use crate::error::AppError;
 use actix_web::body::{EitherBody, MessageBody};
@@ -13,7 +16,7 @@ fn is_control(byte: u8) -> bool {
 }
 
 /// Whether `raw` (as sent: percent-encoded or not) holds a control character.
-fn has_control(raw: &[u8]) -> bool {
+pub fn has_control(raw: &[u8]) -> bool {
     let hex = |b: u8| (b as char).to_digit(16);
     raw.iter().enumerate().any(|(i, &b)| {
         is_control(b)

@@ -407,6 +407,25 @@ async fn uploads_without_the_csrf_token_are_refused() {
 }
 
 #[actix_web::test]
+async fn control_characters_in_an_upload_are_refused_in_text_parts_and_file_names() {
+    let app = TestApp::spawn().await;
+    let customer = app.signed_in(Role::Customer, "c@example.com").await;
+    let number = customer.file_ticket(&ticket_form("控制字符", &[])).await;
+    let token = customer.csrf().await;
+    let url = customer.url(&format!("/tickets/{number}/attachments?csrf_token={token}"));
+    let part = Part::bytes(PNG.to_vec()).file_name("a.png").mime_str("image/png").unwrap();
+    let form = Form::new().text("internal", "o\u{0}n").part("files", part);
+    let res = customer.http.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_nothing_stored(&app).await;
+
+    // In a file name they make the part's header unreadable: the same refusal.
+    let res = upload(&customer, &number, &[Upload("漏水\u{1b}[31m.png", PNG, "image/png")]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_nothing_stored(&app).await;
+}
+
+#[actix_web::test]
 async fn closed_and_withdrawn_tickets_take_no_files() {
     let app = TestApp::spawn().await;
     let (customer, customer_user) = person(&app, Role::Customer, "c@example.com", "王芳").await;

@@ -85,16 +85,67 @@ fn session_cookie(res: &reqwest::Response) -> Option<String> {
 }
 
 #[actix_web::test]
-async fn repeated_failures_lock_the_account_for_a_while() {
+async fn a_stranger_guessing_slows_unknown_browsers_for_a_minute_at_most_and_never_the_owners_own() {
+    use aftersales::domain::sign_in::{FREE_PER_ACCOUNT, MAX_ACCOUNT_WAIT};
     let app = TestApp::spawn().await;
     app.create_user(Role::Customer, "c@example.com", "C").await;
-    let browser = app.browser();
-    for _ in 0..aftersales::services::accounts::MAX_FAILURES_PER_ACCOUNT {
-        assert_eq!(browser.login("c@example.com", "nope-nope").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The owner signed in at their own computer once: it is a known device from now on.
+    let owner = app.browser();
+    assert_eq!(owner.login("c@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    owner.post("/logout", &[]).await;
+
+    let stranger = app.browser();
+    for _ in 0..FREE_PER_ACCOUNT + 3 {
+        let status = stranger.login("c@example.com", "nope-nope").await.status();
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::TOO_MANY_REQUESTS, "{status}");
     }
-    let page = to_page(browser.login("c@example.com", PASSWORD).await).await;
-    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
-    assert!(page.contains("15 分钟"));
+    // A new browser waits, even with the right password, and is told for how long (never over a minute).
+    let elsewhere = app.browser();
+    let res = elsewhere.login("c@example.com", PASSWORD).await;
+    let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=MAX_ACCOUNT_WAIT.num_seconds()).contains(&wait), "{wait}");
+    let page = to_page(res).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("秒后再试"), "{}", page.text);
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 1, "the waiting attempt signed nobody in");
+
+    // The owner's own computer is not held up by the stranger at all.
+    let res = owner.login("c@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/portal");
+
+    // And once the wait is over the new browser signs in too (the failures are dated back past it).
+    app.exec("UPDATE login_failures SET failed_at = failed_at - interval '61 seconds'").await;
+    assert_eq!(elsewhere.login("c@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn failures_from_a_known_device_do_not_slow_the_account_and_a_made_up_device_cookie_is_nobodys() {
+    let app = TestApp::spawn().await;
+    app.create_user(Role::Agent, "a@example.com", "A").await;
+    let owner = app.browser();
+    assert_eq!(owner.login("a@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    owner.post("/logout", &[]).await;
+    for _ in 0..3 {
+        assert_eq!(owner.login("a@example.com", "typo-typo").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM login_failures WHERE device IS NOT NULL").await, 3);
+    assert_eq!(app.count("SELECT count(*) FROM known_devices").await, 1);
+    assert_eq!(owner.login("a@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM login_failures").await, 0, "a sign-in forgives the failures");
+
+    // A browser that writes itself a device cookie is an unknown browser.
+    let jar = reqwest::cookie::Jar::default();
+    let url: reqwest::Url = app.base.parse().unwrap();
+    jar.add_cookie_str(&format!("aftersales_device={}; Path=/login", "ab".repeat(32)), &url);
+    let http = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::new(jar))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let forger = crate::helpers::Browser { http, base: app.base.clone() };
+    assert_eq!(forger.login("a@example.com", "guess-guess").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM login_failures WHERE device IS NULL").await, 1);
 }
 
 #[actix_web::test]
@@ -135,12 +186,12 @@ async fn language_follows_the_browser_and_the_switch_is_remembered() {
     assert_eq!(browser.page("/lang/fr").await.status, StatusCode::NOT_FOUND);
 }
 
-/// Thirty failures recorded against one client address (as the limiter counts them).
+/// Failures recorded against one client address (as the limiter counts them), enough for half a minute's wait.
 async fn failures_from(app: &TestApp, address: &str) {
     app.exec(&format!(
         "INSERT INTO login_failures (account, address) SELECT 'someone' || n || '@example.com', '{address}' \
          FROM generate_series(1, {}) AS n",
-        aftersales::services::accounts::MAX_FAILURES_PER_ADDRESS
+        aftersales::domain::sign_in::FREE_PER_ADDRESS + 5
     ))
     .await;
 }

@@ -128,6 +128,17 @@ async fn a_session_an_upload_and_an_export_made_on_one_instance_serve_on_the_oth
     let res = Pair::at(&agent, &pair.proxy.base).get("/queue").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().get("content-encoding").is_none(), "reqwest asks for no compression; nginx adds none");
+
+    // nginx passes the Host on with its port, so a page served through it names this site in Origin.
+    let via = Pair::at(&agent, &pair.proxy.base);
+    let token = via.csrf().await;
+    for (origin, want) in
+        [(pair.proxy.base.as_str(), StatusCode::SEE_OTHER), ("http://127.0.0.1:1", StatusCode::FORBIDDEN)]
+    {
+        let post = via.http.post(via.url("/notifications/read-all")).header("Origin", origin);
+        let res = post.form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), want, "Origin {origin} through nginx");
+    }
 }
 
 #[actix_web::test]

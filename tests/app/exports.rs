@@ -230,6 +230,21 @@ async fn a_failed_export_says_why() {
 }
 
 #[actix_web::test]
+async fn an_export_whose_job_gives_up_says_so_instead_of_waiting_forever() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.signed_in(Role::Supervisor, "s@example.com").await;
+    let path = location(&start(&supervisor, "csv", &[]).await);
+    // Its last attempt's worker died before writing anything: the export was never started.
+    app.exec("UPDATE jobs SET attempts = max_attempts WHERE kind = 'ticket_export'").await;
+    let ran = worker(&app).run_until_idle(Utc::now()).await.unwrap();
+    assert_eq!(ran.failed, 1);
+    assert_eq!(app.text("SELECT status::text FROM exports").await, "failed");
+    let page = supervisor.page(&path).await;
+    assert_eq!(page.first(".export-status").as_deref(), Some("失败"));
+    assert!(page.first("[role=alert]").is_some_and(|t| t.contains("文件生成失败")), "{}", page.text);
+}
+
+#[actix_web::test]
 async fn the_queue_offers_the_export_to_supervisors_with_its_filters() {
     let app = TestApp::spawn().await;
     let supervisor = app.signed_in(Role::Supervisor, "s@example.com").await;

@@ -208,6 +208,13 @@ async fn the_prune_job_removes_what_is_past_its_keeping_and_nothing_current() {
         ))
         .await;
     }
+    for (token, seen) in [("forgotten", "now() - interval '200 days'"), ("in-use", "now() - interval '100 days'")] {
+        app.exec(&format!(
+            "INSERT INTO known_devices (token_hash, user_id, last_seen_at) VALUES ('{token}', {}, {seen})",
+            supervisor.0
+        ))
+        .await;
+    }
     // Kept whatever their age: a recurring job, an unsent message, a failed message younger than 90 days.
     app.exec(&format!("INSERT INTO jobs (kind, repeat_seconds, done_at) VALUES ('every_minute', 60, {old})")).await;
     app.exec(&format!(
@@ -241,6 +248,7 @@ async fn the_prune_job_removes_what_is_past_its_keeping_and_nothing_current() {
     assert_eq!(app.count("SELECT count(*) FROM exports").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM login_failures").await, 1);
     assert_eq!(app.text("SELECT string_agg(id, ',') FROM sessions").await, "live-session");
+    assert_eq!(app.text("SELECT string_agg(token_hash, ',') FROM known_devices").await, "in-use");
 }
 
 #[actix_web::test]

@@ -123,8 +123,14 @@ async fn a_browser_request_from_another_site_is_refused_even_with_the_token() {
     let res = post("cross-site").form(&form).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM tickets").await, 0, "nothing filed");
-    // The site's own pages say same-origin: filed as usual.
-    let res = post("same-origin").form(&form).send().await.unwrap();
+    // Another site's page named in Origin (or a sandboxed frame's "null") is refused as well.
+    for origin in ["https://evil.example", "null"] {
+        let res = customer.http.post(customer.url("/portal/tickets")).header("Origin", origin).form(&form);
+        assert_eq!(res.send().await.unwrap().status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM tickets").await, 0, "nothing filed");
+    // The site's own pages say same-origin and name this site: filed as usual.
+    let res = post("same-origin").header("Origin", app.base.as_str()).form(&form).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM tickets").await, 1);
 }
