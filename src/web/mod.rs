@@ -46,120 +46,183 @@ pub mod tickets;
 pub mod withdrawal;
 
 use crate::error::{AppError, AppResult};
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 
-/// Every route of the app.
+/// Every route of the app, into the app.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/livez", web::get().to(health::livez))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/healthz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::scrape))
-        .route("/static/{file}", web::get().to(assets::serve))
+    declare(cfg);
+}
+
+/// Every route of the app, as method and path: the authorization matrix (tests/app/authorization.rs) must hold a row
+/// for each, so no route is added without saying who may use it.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    let mut table = RouteTable(Vec::new());
+    declare(&mut table);
+    table.0
+}
+
+/// Somewhere routes are declared into: the app's `ServiceConfig`, or the list of them.
+pub trait Routes {
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static;
+
+    fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, handler)
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, handler)
+    }
+}
+
+impl Routes for web::ServiceConfig {
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route(path, web::method(method).to(handler))
+    }
+}
+
+struct RouteTable(Vec<(Method, &'static str)>);
+
+impl Routes for RouteTable {
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, _: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.0.push((method, path));
+        self
+    }
+}
+
+fn declare(r: &mut impl Routes) {
+    r.get("/", home)
+        .get("/livez", health::livez)
+        .get("/readyz", health::readyz)
+        .get("/healthz", health::readyz)
+        .get("/metrics", metrics::scrape)
+        .get("/static/{file}", assets::serve)
         // Browsers ask for it whatever the page says; one answer instead of a 404 on every visit.
-        .route("/favicon.ico", web::get().to(assets::favicon))
-        .route("/lang/{code}", web::get().to(auth::switch_lang))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/register", web::get().to(auth::register_form))
-        .route("/register", web::post().to(auth::register))
-        .route("/portal", web::get().to(portal::my_tickets))
-        .route("/portal/tickets/new", web::get().to(portal::new_ticket_form))
-        .route("/portal/tickets", web::post().to(portal::file_ticket))
-        .route("/portal/tickets/similar", web::get().to(duplicates::similar))
-        .route("/tickets/{number}", web::get().to(tickets::show))
-        .route("/tickets/{number}/take", web::post().to(tickets::take))
-        .route("/tickets/{number}/comments", web::post().to(tickets::comment))
-        .route("/tickets/{number}/act/{action}", web::post().to(tickets::act))
-        .route("/tickets/{number}/reassign", web::post().to(tickets::reassign))
-        .route("/tickets/{number}/classify", web::post().to(tickets::classify))
-        .route("/tickets/{number}/correct", web::post().to(tickets::correct))
-        .route("/tickets/{number}/survey", web::post().to(tickets::survey))
-        .route("/tickets/{number}/merge", web::post().to(duplicates::merge))
-        .route("/tickets/{number}/edit", web::get().to(tickets::edit_form))
-        .route("/tickets/{number}/edit", web::post().to(tickets::edit))
-        .route("/tickets/{number}/attachments", web::post().to(attachments::upload))
-        .route("/attachments/{id}", web::get().to(attachments::serve))
-        .route("/queue", web::get().to(queue::index))
-        .route("/settings", web::get().to(settings_index::index))
-        .route("/staff", web::get().to(staff::index))
-        .route("/staff", web::post().to(staff::create))
-        .route("/staff/{id}/availability", web::post().to(staff::set_availability))
-        .route("/accounts/{id}/access", web::post().to(staff::set_access))
-        .route("/settings/assignment", web::get().to(settings::show))
-        .route("/settings/assignment", web::post().to(settings::update))
-        .route("/settings/products", web::get().to(catalogue::index))
-        .route("/settings/products", web::post().to(catalogue::create))
-        .route("/settings/products/{id}/edit", web::get().to(catalogue::edit_form))
-        .route("/settings/products/{id}/edit", web::post().to(catalogue::update))
-        .route("/portal/products/models", web::get().to(catalogue::model_options))
-        .route("/settings/keywords", web::get().to(keyword_rules::index))
-        .route("/settings/keywords", web::post().to(keyword_rules::create))
-        .route("/settings/keywords/{id}/edit", web::get().to(keyword_rules::edit_form))
-        .route("/settings/keywords/{id}/edit", web::post().to(keyword_rules::update))
-        .route("/settings/keywords/{id}/delete", web::post().to(keyword_rules::delete))
-        .route("/portal/tickets/suggest", web::get().to(keyword_rules::suggest))
-        .route("/intake", web::get().to(intake::show))
-        .route("/intake", web::post().to(intake::file))
-        .route("/settings/ticket-templates", web::get().to(ticket_templates::index))
-        .route("/settings/ticket-templates", web::post().to(ticket_templates::create))
-        .route("/settings/ticket-templates/{id}", web::get().to(ticket_templates::edit_form))
-        .route("/settings/ticket-templates/{id}", web::post().to(ticket_templates::update))
-        .route("/settings/ticket-templates/{id}/delete", web::post().to(ticket_templates::delete))
-        .route("/settings/reply-macros", web::get().to(reply_macros::index))
-        .route("/settings/reply-macros", web::post().to(reply_macros::create))
-        .route("/settings/reply-macros/{id}", web::get().to(reply_macros::edit_form))
-        .route("/settings/reply-macros/{id}", web::post().to(reply_macros::update))
-        .route("/settings/reply-macros/{id}/delete", web::post().to(reply_macros::delete))
-        .route("/tickets/{number}/macros/{id}", web::get().to(reply_macros::insert))
-        .route("/settings/causes", web::get().to(causes::index))
-        .route("/settings/causes", web::post().to(causes::create))
-        .route("/settings/causes/{code}", web::get().to(causes::edit_form))
-        .route("/settings/causes/{code}", web::post().to(causes::rename))
-        .route("/settings/causes/{code}/delete", web::post().to(causes::delete))
+        .get("/favicon.ico", assets::favicon)
+        .get("/lang/{code}", auth::switch_lang)
+        .get("/login", auth::login_form)
+        .post("/login", auth::login)
+        .post("/logout", auth::logout)
+        .get("/register", auth::register_form)
+        .post("/register", auth::register)
+        .get("/portal", portal::my_tickets)
+        .get("/portal/tickets/new", portal::new_ticket_form)
+        .post("/portal/tickets", portal::file_ticket)
+        .get("/portal/tickets/similar", duplicates::similar)
+        .get("/tickets/{number}", tickets::show)
+        .post("/tickets/{number}/take", tickets::take)
+        .post("/tickets/{number}/comments", tickets::comment)
+        .post("/tickets/{number}/act/{action}", tickets::act)
+        .post("/tickets/{number}/reassign", tickets::reassign)
+        .post("/tickets/{number}/classify", tickets::classify)
+        .post("/tickets/{number}/correct", tickets::correct)
+        .post("/tickets/{number}/survey", tickets::survey)
+        .post("/tickets/{number}/merge", duplicates::merge)
+        .get("/tickets/{number}/edit", tickets::edit_form)
+        .post("/tickets/{number}/edit", tickets::edit)
+        .post("/tickets/{number}/attachments", attachments::upload)
+        .get("/attachments/{id}", attachments::serve)
+        .get("/queue", queue::index)
+        .get("/settings", settings_index::index)
+        .get("/staff", staff::index)
+        .post("/staff", staff::create)
+        .post("/staff/{id}/availability", staff::set_availability)
+        .post("/accounts/{id}/access", staff::set_access)
+        .get("/settings/assignment", settings::show)
+        .post("/settings/assignment", settings::update)
+        .get("/settings/products", catalogue::index)
+        .post("/settings/products", catalogue::create)
+        .get("/settings/products/{id}/edit", catalogue::edit_form)
+        .post("/settings/products/{id}/edit", catalogue::update)
+        .get("/portal/products/models", catalogue::model_options)
+        .get("/settings/keywords", keyword_rules::index)
+        .post("/settings/keywords", keyword_rules::create)
+        .get("/settings/keywords/{id}/edit", keyword_rules::edit_form)
+        .post("/settings/keywords/{id}/edit", keyword_rules::update)
+        .post("/settings/keywords/{id}/delete", keyword_rules::delete)
+        .get("/portal/tickets/suggest", keyword_rules::suggest)
+        .get("/intake", intake::show)
+        .post("/intake", intake::file)
+        .get("/settings/ticket-templates", ticket_templates::index)
+        .post("/settings/ticket-templates", ticket_templates::create)
+        .get("/settings/ticket-templates/{id}", ticket_templates::edit_form)
+        .post("/settings/ticket-templates/{id}", ticket_templates::update)
+        .post("/settings/ticket-templates/{id}/delete", ticket_templates::delete)
+        .get("/settings/reply-macros", reply_macros::index)
+        .post("/settings/reply-macros", reply_macros::create)
+        .get("/settings/reply-macros/{id}", reply_macros::edit_form)
+        .post("/settings/reply-macros/{id}", reply_macros::update)
+        .post("/settings/reply-macros/{id}/delete", reply_macros::delete)
+        .get("/tickets/{number}/macros/{id}", reply_macros::insert)
+        .get("/settings/causes", causes::index)
+        .post("/settings/causes", causes::create)
+        .get("/settings/causes/{code}", causes::edit_form)
+        .post("/settings/causes/{code}", causes::rename)
+        .post("/settings/causes/{code}/delete", causes::delete)
         // Compensation on a ticket (follow-ups go through the new-ticket form).
-        .route("/tickets/{number}/compensations", web::post().to(compensation::record))
-        .route("/tickets/{number}/compensations/{id}/returned", web::post().to(compensation::returned))
+        .post("/tickets/{number}/compensations", compensation::record)
+        .post("/tickets/{number}/compensations/{id}/returned", compensation::returned)
         // Withdrawal approvals (审批), notifications (通知) and the navigation's counts.
-        .route("/approvals", web::get().to(approvals::index))
-        .route("/approvals/{request}/{step}", web::post().to(approvals::decide))
-        .route("/notifications", web::get().to(notifications::index))
-        .route("/notifications/read-all", web::post().to(notifications::read_all))
-        .route("/notifications/{id}/read", web::post().to(notifications::mark_read))
-        .route("/nav/badges", web::get().to(badges::badges))
+        .get("/approvals", approvals::index)
+        .post("/approvals/{request}/{step}", approvals::decide)
+        .get("/notifications", notifications::index)
+        .post("/notifications/read-all", notifications::read_all)
+        .post("/notifications/{id}/read", notifications::mark_read)
+        .get("/nav/badges", badges::badges)
         // Withdrawal (撤单) on the ticket page: the dialog, the request's steps, the 回访 answer.
         // The feedback route comes before `{step}`, which it would otherwise match.
-        .route("/tickets/{number}/withdraw", web::get().to(withdrawal::show))
-        .route("/tickets/{number}/withdraw", web::post().to(withdrawal::withdraw))
-        .route("/tickets/{number}/withdrawal/feedback", web::post().to(withdrawal::feedback))
-        .route("/tickets/{number}/withdrawal/{step}", web::post().to(withdrawal::step))
+        .get("/tickets/{number}/withdraw", withdrawal::show)
+        .post("/tickets/{number}/withdraw", withdrawal::withdraw)
+        .post("/tickets/{number}/withdrawal/feedback", withdrawal::feedback)
+        .post("/tickets/{number}/withdrawal/{step}", withdrawal::step)
         // My settings (我的设置): each person's own email choice and message language.
-        .route("/account", web::get().to(account::show))
-        .route("/account", web::post().to(account::save))
-        .route("/account/sign-out-everywhere", web::post().to(account::sign_out_everywhere))
+        .get("/account", account::show)
+        .post("/account", account::save)
+        .post("/account/sign-out-everywhere", account::sign_out_everywhere)
         // SLA (服务时限): the policies and the business calendar they count in.
-        .route("/settings/sla", web::get().to(sla_policies::index))
-        .route("/settings/sla", web::post().to(sla_policies::create))
-        .route("/settings/sla/{id}", web::get().to(sla_policies::edit_form))
-        .route("/settings/sla/{id}", web::post().to(sla_policies::update))
-        .route("/settings/sla/{id}/delete", web::post().to(sla_policies::delete))
-        .route("/settings/calendar", web::get().to(business_calendar::show))
-        .route("/settings/calendar/hours", web::post().to(business_calendar::save_hours))
-        .route("/settings/calendar/days", web::post().to(business_calendar::add_day))
-        .route("/settings/calendar/days/{day}/delete", web::post().to(business_calendar::delete_day))
+        .get("/settings/sla", sla_policies::index)
+        .post("/settings/sla", sla_policies::create)
+        .get("/settings/sla/{id}", sla_policies::edit_form)
+        .post("/settings/sla/{id}", sla_policies::update)
+        .post("/settings/sla/{id}/delete", sla_policies::delete)
+        .get("/settings/calendar", business_calendar::show)
+        .post("/settings/calendar/hours", business_calendar::save_hours)
+        .post("/settings/calendar/days", business_calendar::add_day)
+        .post("/settings/calendar/days/{day}/delete", business_calendar::delete_day)
         // Exports of the ticket list (supervisors): the request from the queue, its progress page, the file.
-        .route("/exports", web::post().to(exports::start))
-        .route("/exports/{id}", web::get().to(exports::show))
-        .route("/exports/{id}/download", web::get().to(exports::download));
+        .post("/exports", exports::start)
+        .get("/exports/{id}", exports::show)
+        .get("/exports/{id}/download", exports::download);
     // Supervisor analytics (数据分析): the dashboard.
-    cfg.route("/analytics", web::get().to(analytics::index))
-        .route("/analytics/export", web::get().to(analytics::download));
+    r.get("/analytics", analytics::index).get("/analytics/export", analytics::download);
     // The benchmark's floor (issue 7): only in the bench build, never in the product.
     #[cfg(feature = "bench")]
-    cfg.route("/bench/floor", web::get().to(bench_floor::floor));
+    r.get("/bench/floor", bench_floor::floor);
 }
 
 /// `/` sends each person to their start page.

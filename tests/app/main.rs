@@ -9,6 +9,7 @@ mod approvals;
 mod assignment;
 mod attachments;
 mod auth;
+mod authorization;
 mod backup;
 #[cfg(feature = "bench")]
 mod bench_floor;
