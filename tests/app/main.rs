@@ -16,6 +16,7 @@ mod bench_floor;
 mod catalogue;
 mod cli;
 mod compensation;
+mod corpus;
 mod db_tls;
 mod deploy;
 mod duplicates;
